@@ -1,0 +1,63 @@
+"""What every command shares: settings options, error handling, output helpers."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from ..config import Settings, from_env
+from ..errors import EXIT_INFRA, NfdpError
+
+
+def settings_options(func: Callable) -> Callable:
+    """Add --db/--storage/--data-dir and hand the command a ready ``settings``."""
+
+    @click.option("--db", "database_url", metavar="URL", default=None,
+                  help="Database URL (default: $NFDP_DATABASE_URL, else a SQLite file under the data dir).")
+    @click.option("--storage", type=click.Choice(["local", "minio"]), default=None,
+                  help="Storage mode (default: $NFDP_STORAGE, else local).")
+    @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help="Folder for the default SQLite file and local QC reports (default: $NFDP_DATA_DIR, else ./var).")
+    @functools.wraps(func)
+    def wrapper(*args, database_url=None, storage=None, data_dir=None, **kwargs):
+        settings = from_env().with_overrides(database_url=database_url, storage=storage, data_dir=data_dir)
+        return func(*args, settings=settings, **kwargs)
+
+    return wrapper
+
+
+def handle_errors(func: Callable) -> Callable:
+    """Turn our exceptions into one line on stderr and the right exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except NfdpError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug of ours: say so plainly, trace only on request
+            if os.environ.get("NFDP_DEBUG"):
+                traceback.print_exc()
+            click.echo(f"error: internal error ({type(exc).__name__}: {exc}); set NFDP_DEBUG=1 for details",
+                       err=True)
+            sys.exit(EXIT_INFRA)
+
+    return wrapper
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+def make_settings(**overrides) -> Settings:
+    return from_env().with_overrides(**overrides)

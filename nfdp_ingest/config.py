@@ -1,0 +1,121 @@
+"""Settings: command-line flags, else environment variables, else embedded defaults.
+
+One immutable object is built at the edge (CLI or app factory) and passed down;
+nothing below reads the environment itself.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+from .errors import UsageError
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def _flag(value: str | None, name: str, default: bool) -> bool:
+    if value is None:
+        return default
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise UsageError(f"{name}={value!r} is not a yes/no value (use true or false)")
+
+
+def _int(value: str | None, name: str, default: int) -> int:
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise UsageError(f"{name}={value!r} is not an integer") from None
+
+
+def _float(value: str | None, name: str, default: float) -> float:
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise UsageError(f"{name}={value!r} is not a number") from None
+
+
+@dataclass(frozen=True)
+class MinioSettings:
+    endpoint: str = "127.0.0.1:9000"
+    access_key: str = ""
+    secret_key: str = field(default="", repr=False)  # never printed
+    secure: bool = False
+    region: str | None = None
+    public_endpoint: str | None = None  # host[:port] or URL clients outside use
+    part_size: int = 64 * 1024 * 1024
+    parallel_parts: int = 4
+    retry_attempts: int = 6
+    retry_max_seconds: float = 120.0
+    raw_bucket: str = "nfdp-raw"
+    qc_bucket: str = "nfdp-qc"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    database_url: str = ""  # empty: SQLite file under data_dir
+    storage: str = "local"  # local | minio
+    minio: MinioSettings = field(default_factory=MinioSettings)
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+    qc_dir: Path | None = None  # local QC reports; default data_dir/qc
+    public_url: str | None = None  # base URL the API advertises in file reports
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'nfdp.sqlite3').resolve()}"
+
+    @property
+    def qc_path(self) -> Path:
+        return self.qc_dir or self.data_dir / "qc"
+
+    def with_overrides(self, **changes) -> "Settings":
+        """Flags win over environment: pass only the flags the user gave."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        minio_changes = {k[6:]: changes.pop(k) for k in list(changes) if k.startswith("minio_")}
+        new = replace(self, **changes)
+        if minio_changes:
+            new = replace(new, minio=replace(new.minio, **minio_changes))
+        return new
+
+
+def from_env(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    storage = env.get("NFDP_STORAGE", "local").strip().lower() or "local"
+    if storage not in ("local", "minio"):
+        raise UsageError(f"NFDP_STORAGE={storage!r}: use 'local' or 'minio'")
+    minio = MinioSettings(
+        endpoint=env.get("NFDP_MINIO_ENDPOINT", MinioSettings.endpoint),
+        access_key=env.get("NFDP_MINIO_ACCESS_KEY", ""),
+        secret_key=env.get("NFDP_MINIO_SECRET_KEY", ""),
+        secure=_flag(env.get("NFDP_MINIO_SECURE"), "NFDP_MINIO_SECURE", False),
+        region=env.get("NFDP_MINIO_REGION") or None,
+        public_endpoint=env.get("NFDP_MINIO_PUBLIC_ENDPOINT") or None,
+        part_size=_int(env.get("NFDP_MINIO_PART_SIZE"), "NFDP_MINIO_PART_SIZE", MinioSettings.part_size),
+        retry_attempts=_int(env.get("NFDP_RETRY_ATTEMPTS"), "NFDP_RETRY_ATTEMPTS", MinioSettings.retry_attempts),
+        retry_max_seconds=_float(
+            env.get("NFDP_RETRY_MAX_SECONDS"), "NFDP_RETRY_MAX_SECONDS", MinioSettings.retry_max_seconds
+        ),
+    )
+    return Settings(
+        data_dir=Path(env.get("NFDP_DATA_DIR", "var")),
+        database_url=env.get("NFDP_DATABASE_URL", ""),
+        storage=storage,
+        minio=minio,
+        threads=_int(env.get("NFDP_THREADS"), "NFDP_THREADS", os.cpu_count() or 1),
+        qc_dir=Path(env["NFDP_QC_DIR"]) if env.get("NFDP_QC_DIR") else None,
+        public_url=env.get("NFDP_PUBLIC_URL") or None,
+    )
