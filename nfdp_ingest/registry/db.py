@@ -1,0 +1,130 @@
+"""Engines, sessions and the schema check every database command starts with."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import InfrastructureError, SchemaMissing
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def normalise_url(url: str) -> str:
+    """Plain ``postgresql://`` URLs use psycopg 3, the driver we install."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(url: str, *, immediate: bool = True, **kwargs) -> Engine:
+    """``immediate``: on SQLite, take the write lock when a transaction begins
+    (writers); readers (the API) pass False so they never wait for a writer."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite's own transaction handling defers BEGIN; emit it ourselves so
+        # that a write transaction takes the lock up front (no lost updates).
+        begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
+
+        @event.listens_for(engine, "connect")
+        def _no_autobegin(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+@cache
+def engine_for(url: str, immediate: bool = True) -> Engine:
+    """One engine (and pool) per URL and mode per process."""
+    return make_engine(url, immediate=immediate)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """A session whose work commits at the end, or rolls back entirely."""
+    with session_factory(engine)() as session:
+        with session.begin():
+            yield session
+
+
+def head_revision() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise SchemaMissing (with the fix) unless the schema is at the latest revision."""
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                raise SchemaMissing(
+                    f"the database {engine.url.render_as_string(hide_password=True)} has no nfdp schema; "
+                    "run `nfdp-ingest db upgrade` first"
+                )
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except OperationalError as exc:
+        raise InfrastructureError(f"cannot reach the database: {_short(exc)}") from exc
+    if current != head_revision():
+        raise SchemaMissing(
+            f"the database schema is at revision {current}, this version needs {head_revision()}; "
+            "run `nfdp-ingest db upgrade`"
+        )
+
+
+def upgrade(engine: Engine) -> str:
+    """Create or upgrade the schema to the latest revision; returns it."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except OperationalError as exc:
+        raise InfrastructureError(f"cannot reach the database: {_short(exc)}") from exc
+    return head_revision()
+
+
+def _short(exc: SQLAlchemyError) -> str:
+    return str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+
+
+def open_registry(url: str, immediate: bool = True) -> Engine:
+    """The engine for ``url`` after checking that its schema is current."""
+    engine = engine_for(normalise_url(url), immediate)
+    check_schema(engine)
+    return engine

@@ -1,0 +1,202 @@
+"""The registry's tables (ENA hierarchy), as SQLAlchemy 2 typed models.
+
+Project ─< Sample ─< Experiment ─< Run ─< QCReport; Submission journals one
+sheet's ingest (SubmissionItem rows hold the reserved accessions until the
+single commit that makes every entity visible at once).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, int: Integer}
+
+
+class AccessionCounter(Base):
+    """One row per accession type; bumped atomically to reserve numbers."""
+
+    __tablename__ = "accession_counter"
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # PRJ SAM EXP RUN SUB
+    last_value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Project(Base):
+    __tablename__ = "project"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    accession: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    project_type: Mapped[str | None] = mapped_column(String(100))
+    release_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    samples: Mapped[list[Sample]] = relationship(back_populates="project")
+
+
+class Submission(Base):
+    __tablename__ = "submission"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    accession: Mapped[str] = mapped_column(String(32), unique=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    sheet_name: Mapped[str] = mapped_column(String(1000))
+    # Identity of a sheet for resume/duplicate detection: content hash + project.
+    sheet_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    checklist_id: Mapped[str] = mapped_column(String(64))
+    storage: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="reserved")  # reserved|committed|failed
+    error: Mapped[str | None] = mapped_column(Text)
+    counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    items: Mapped[list[SubmissionItem]] = relationship(
+        back_populates="submission", order_by="SubmissionItem.id"
+    )
+
+
+class SubmissionItem(Base):
+    """Journal: one planned entity with its reserved accession."""
+
+    __tablename__ = "submission_item"
+    __table_args__ = (UniqueConstraint("submission_id", "kind", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # sample | experiment | run
+    key: Mapped[str] = mapped_column(String(2000))  # alias / experiment key / filename
+    accession: Mapped[str] = mapped_column(String(32), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default="planned")  # planned|stored
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # size, md5, sha256, path once stored
+
+    submission: Mapped[Submission] = relationship(back_populates="items")
+
+
+class Sample(Base):
+    __tablename__ = "sample"
+    __table_args__ = (UniqueConstraint("project_id", "alias"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    accession: Mapped[str] = mapped_column(String(32), unique=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    alias: Mapped[str] = mapped_column(String(500))
+    organism: Mapped[str | None] = mapped_column(String(500))
+    tax_id: Mapped[int | None] = mapped_column(Integer)
+    checklist_id: Mapped[str | None] = mapped_column(String(64))
+    collection_date: Mapped[str | None] = mapped_column(String(32))
+    geographic_location: Mapped[str | None] = mapped_column(String(500))
+    breed: Mapped[str | None] = mapped_column(String(500))
+    host: Mapped[str | None] = mapped_column(String(500))
+    tissue: Mapped[str | None] = mapped_column(String(500))
+    sex: Mapped[str | None] = mapped_column(String(64))
+    developmental_stage: Mapped[str | None] = mapped_column(String(500))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="samples")
+    experiments: Mapped[list[Experiment]] = relationship(back_populates="sample")
+
+
+# Sample columns kept as real columns; every other checklist field goes to attributes.
+SAMPLE_COLUMNS = (
+    "organism", "tax_id", "collection_date", "geographic_location",
+    "breed", "host", "tissue", "sex", "developmental_stage",
+)
+
+EXPERIMENT_FIELDS = (
+    "platform", "instrument_model", "library_strategy", "library_source",
+    "library_selection", "library_layout", "insert_size", "library_name",
+)
+
+
+class Experiment(Base):
+    __tablename__ = "experiment"
+    __table_args__ = (
+        Index("ix_experiment_key", "sample_id", "platform", "instrument_model", "library_strategy"),
+        Index("ix_experiment_platform", "platform", "accession"),
+        Index("ix_experiment_strategy", "library_strategy", "accession"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    accession: Mapped[str] = mapped_column(String(32), unique=True)
+    sample_id: Mapped[int] = mapped_column(ForeignKey("sample.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(64))
+    instrument_model: Mapped[str] = mapped_column(String(128))
+    library_strategy: Mapped[str] = mapped_column(String(64))
+    library_source: Mapped[str] = mapped_column(String(64))
+    library_selection: Mapped[str | None] = mapped_column(String(64))
+    library_layout: Mapped[str] = mapped_column(String(16))
+    insert_size: Mapped[int | None] = mapped_column(Integer)
+    library_name: Mapped[str | None] = mapped_column(String(500))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    sample: Mapped[Sample] = relationship(back_populates="experiments")
+    runs: Mapped[list[Run]] = relationship(back_populates="experiment")
+
+
+class Run(Base):
+    __tablename__ = "run"
+    __table_args__ = (
+        Index("ix_run_filename_md5", "filename", "checksum_md5"),
+        Index("ix_run_file_type", "file_type", "accession"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    accession: Mapped[str] = mapped_column(String(32), unique=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiment.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(1000))
+    file_type: Mapped[str] = mapped_column(String(16))
+    file_size: Mapped[int] = mapped_column(BigInteger)
+    checksum_md5: Mapped[str] = mapped_column(String(32))
+    checksum_sha256: Mapped[str] = mapped_column(String(64))
+    read_direction: Mapped[str] = mapped_column(String(16))  # forward | reverse | single
+    file_path: Mapped[str] = mapped_column(String(2000))
+    read_count: Mapped[int | None] = mapped_column(BigInteger)
+    ena_accession: Mapped[str | None] = mapped_column(String(32))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    experiment: Mapped[Experiment] = relationship(back_populates="runs")
+    qc_reports: Mapped[list[QCReport]] = relationship(back_populates="run", order_by="QCReport.id")
+
+
+class QCReport(Base):
+    __tablename__ = "qc_report"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("run.id"), index=True)
+    tool: Mapped[str] = mapped_column(String(32))  # FastQC | MultiQC
+    status: Mapped[str] = mapped_column(String(16))  # passed | warn | failed
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    report_path: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    run: Mapped[Run] = relationship(back_populates="qc_reports")
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the secret
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
