@@ -61,3 +61,28 @@ def echo_json(data: Any) -> None:
 
 def make_settings(**overrides) -> Settings:
     return from_env().with_overrides(**overrides)
+
+
+def setup_logging(verbose: bool = False) -> None:
+    """Plain timestamped lines on stderr: readable on a terminal, greppable under cron."""
+    import logging
+
+    root = logging.getLogger("nfdp_ingest")
+    if root.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S"))
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.propagate = False
+
+
+def write_report_file(path: Path, data: dict, html: str | None = None) -> None:
+    """--report FILE: JSON, or HTML when the name ends in .html and a page is given."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() in (".html", ".htm"):
+        if html is None:
+            raise click.BadParameter(f"{path}: this report can only be written as .json")
+        path.write_text(html, encoding="utf-8")
+    else:
+        path.write_text(json.dumps(data, indent=2, default=str, ensure_ascii=False), encoding="utf-8")

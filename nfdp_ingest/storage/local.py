@@ -33,10 +33,10 @@ class LocalStorage:
         try:
             size = path.stat().st_size
         except OSError as exc:
-            raise FileProblem(f"{path}: disappeared before commit ({exc.strerror})", filename=str(path)) from exc
+            raise FileProblem(str(path), f"disappeared before commit ({exc.strerror})", kind="missing") from exc
         if size != stored.facts.size:
             raise FileProblem(
-                f"{path}: changed before commit (size {size}, checked {stored.facts.size})", filename=str(path)
+                str(path), f"changed before commit (size {size}, checked {stored.facts.size})", kind="changed"
             )
 
     def discard(self, file_path: str) -> None:

@@ -1,0 +1,293 @@
+"""Read-side queries for the HTTP API and the ``filereport`` command.
+
+Everything here runs on a plain Core connection (no ORM identity map: rows are
+turned into JSON straight away) and returns row mappings whose keys are the
+API's field names, including each record's parents' accessions.
+
+Lists are ordered by the unique accession index. A page is fetched in two
+steps: first the ``id`` of the page's rows from the accession index alone
+(index-only, no joins), then those rows with their parents. Pages past the
+middle are read from the far end of the index (``ORDER BY accession DESC``),
+so the last page costs what the first one does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping
+
+from sqlalchemy import Select, false, func, select
+from sqlalchemy.engine import Connection
+
+from .accessions import parse_accession
+from .models import Experiment, Project, QCReport, Run, Sample
+
+
+class UnknownAccession(LookupError):
+    """A filter or path names an accession that does not exist."""
+
+    def __init__(self, what: str, accession: str):
+        super().__init__(f"no {what} with accession {accession!r}")
+        self.what = what
+        self.accession = accession
+
+
+# --- record selects (the API's field names) ---------------------------------
+
+def _project_select() -> Select:
+    return select(
+        Project.id, Project.accession, Project.title, Project.description,
+        Project.project_type, Project.release_date, Project.created_at,
+    )
+
+
+def _sample_select() -> Select:
+    return (
+        select(
+            Sample.id, Sample.accession, Project.accession.label("project_accession"),
+            Sample.alias, Sample.organism, Sample.tax_id, Sample.checklist_id,
+            Sample.collection_date, Sample.geographic_location, Sample.breed, Sample.host,
+            Sample.tissue, Sample.sex, Sample.developmental_stage, Sample.attributes,
+            Sample.created_at,
+        )
+        .join(Project, Sample.project_id == Project.id)
+    )
+
+
+def _experiment_select() -> Select:
+    return (
+        select(
+            Experiment.id, Experiment.accession,
+            Sample.accession.label("sample_accession"), Project.accession.label("project_accession"),
+            Experiment.platform, Experiment.instrument_model, Experiment.library_strategy,
+            Experiment.library_source, Experiment.library_selection, Experiment.library_layout,
+            Experiment.insert_size, Experiment.library_name, Experiment.created_at,
+        )
+        .join(Sample, Experiment.sample_id == Sample.id)
+        .join(Project, Sample.project_id == Project.id)
+    )
+
+
+def _run_select() -> Select:
+    return (
+        select(
+            Run.id, Run.accession, Run.ena_accession, Run.file_type, Run.file_size,
+            Run.checksum_md5, Run.created_at,
+            Experiment.accession.label("experiment_accession"),
+            Sample.accession.label("sample_accession"), Project.accession.label("project_accession"),
+            Run.filename, Run.file_path, Run.checksum_sha256, Run.read_direction,
+        )
+        .join(Experiment, Run.experiment_id == Experiment.id)
+        .join(Sample, Experiment.sample_id == Sample.id)
+        .join(Project, Sample.project_id == Project.id)
+    )
+
+
+@dataclass(frozen=True)
+class Resource:
+    model: Any
+    what: str  # noun for messages
+    record: Any  # () -> Select of the full record
+
+
+RESOURCES: dict[str, Resource] = {
+    "projects": Resource(Project, "project", _project_select),
+    "samples": Resource(Sample, "sample", _sample_select),
+    "experiments": Resource(Experiment, "experiment", _experiment_select),
+    "runs": Resource(Run, "run", _run_select),
+}
+
+# Filters each list accepts: name -> kind of filter.
+FILTERS: dict[str, tuple[str, ...]] = {
+    "projects": (),
+    "samples": ("project",),
+    "experiments": ("sample", "project", "platform", "library_strategy"),
+    "runs": ("experiment", "sample", "project", "file_type"),
+}
+
+_PARENT_MODEL = {"project": Project, "sample": Sample, "experiment": Experiment}
+
+
+def _storable(value: str) -> bool:
+    """False for strings no accession or vocabulary column can hold (PostgreSQL rejects NUL)."""
+    return bool(value) and "\x00" not in value and len(value) <= 2000
+
+
+def resolve(conn: Connection, what: str, accession: str) -> int:
+    """The id of the ``what`` (project/sample/experiment/run) with this accession."""
+    model = {"project": Project, "sample": Sample, "experiment": Experiment, "run": Run}[what]
+    if not _storable(accession):
+        raise UnknownAccession(what, accession)
+    found = conn.execute(select(model.id).where(model.accession == accession)).scalar()
+    if found is None:
+        raise UnknownAccession(what, accession)
+    return found
+
+
+def _id_query(conn: Connection, resource: str, filters: Mapping[str, str]) -> Select:
+    """``SELECT <model>.id, <model>.accession`` with the filters applied (resolved to ids)."""
+    model = RESOURCES[resource].model
+    query = select(model.id, model.accession)
+    joined_exp = joined_sample = False
+    for name, value in filters.items():
+        if name in _PARENT_MODEL:
+            parent_id = resolve(conn, name, value)
+            if resource == "samples":  # project
+                query = query.where(Sample.project_id == parent_id)
+            elif resource == "experiments":
+                if name == "sample":
+                    query = query.where(Experiment.sample_id == parent_id)
+                else:
+                    if not joined_sample:
+                        query = query.join(Sample, Experiment.sample_id == Sample.id)
+                        joined_sample = True
+                    query = query.where(Sample.project_id == parent_id)
+            elif resource == "runs":
+                if name == "experiment":
+                    query = query.where(Run.experiment_id == parent_id)
+                else:
+                    if not joined_exp:
+                        query = query.join(Experiment, Run.experiment_id == Experiment.id)
+                        joined_exp = True
+                    if name == "sample":
+                        query = query.where(Experiment.sample_id == parent_id)
+                    else:
+                        if not joined_sample:
+                            query = query.join(Sample, Experiment.sample_id == Sample.id)
+                            joined_sample = True
+                        query = query.where(Sample.project_id == parent_id)
+        elif not _storable(value):  # a value no row can hold matches nothing
+            query = query.where(false())
+        elif name == "platform":
+            query = query.where(Experiment.platform == value)
+        elif name == "library_strategy":
+            query = query.where(Experiment.library_strategy == value)
+        elif name == "file_type":
+            query = query.where(Run.file_type == value)
+        else:
+            raise ValueError(f"unknown filter {name!r} for {resource}")
+    return query
+
+
+def count(conn: Connection, resource: str, filters: Mapping[str, str] | None = None) -> int:
+    query = _id_query(conn, resource, filters or {})
+    model = RESOURCES[resource].model
+    return conn.execute(query.with_only_columns(func.count(model.id))).scalar_one()
+
+
+def list_page(
+    conn: Connection, resource: str, filters: Mapping[str, str] | None, page: int, per_page: int
+) -> tuple[list[Mapping[str, Any]], int]:
+    """One page of records (ordered by accession) and the total count.
+
+    Raises UnknownAccession when a filter names an accession that does not exist.
+    """
+    model = RESOURCES[resource].model
+    ids_query = _id_query(conn, resource, filters or {})
+    total = conn.execute(ids_query.with_only_columns(func.count(model.id)).order_by(None)).scalar_one()
+    offset = (page - 1) * per_page
+    if offset >= total:
+        return [], total
+    limit = min(per_page, total - offset)
+    if offset + limit / 2 <= total / 2:
+        ids = conn.execute(
+            ids_query.with_only_columns(model.id).order_by(model.accession).limit(limit).offset(offset)
+        ).scalars().all()
+    else:  # nearer the end: walk the index backwards
+        from_end = total - offset - limit
+        ids = conn.execute(
+            ids_query.with_only_columns(model.id).order_by(model.accession.desc()).limit(limit).offset(from_end)
+        ).scalars().all()
+    if not ids:
+        return [], total
+    rows = conn.execute(
+        RESOURCES[resource].record().where(model.id.in_(ids)).order_by(model.accession)
+    ).mappings().all()
+    return list(rows), total
+
+
+def get_record(conn: Connection, resource: str, accession: str) -> Mapping[str, Any]:
+    res = RESOURCES[resource]
+    if not _storable(accession):
+        raise UnknownAccession(res.what, accession)
+    row = conn.execute(res.record().where(res.model.accession == accession)).mappings().first()
+    if row is None:
+        raise UnknownAccession(res.what, accession)
+    return row
+
+
+# --- QC ------------------------------------------------------------------------
+
+def qc_reports(conn: Connection, run_accession: str) -> list[Mapping[str, Any]]:
+    """The run's QC reports, most recent first (raises UnknownAccession)."""
+    run_id = resolve(conn, "run", run_accession)
+    return list(conn.execute(
+        select(QCReport.tool, QCReport.status, QCReport.summary, QCReport.report_path, QCReport.created_at)
+        .where(QCReport.run_id == run_id)
+        .order_by(QCReport.created_at.desc(), QCReport.id.desc())
+    ).mappings())
+
+
+def qc_report_path(conn: Connection, run_accession: str, name: str) -> str | None:
+    """The stored report_path of the run's report file called ``name`` (its base name)."""
+    run_id = resolve(conn, "run", run_accession)
+    for path in conn.execute(
+        select(QCReport.report_path).where(QCReport.run_id == run_id, QCReport.report_path.is_not(None))
+        .order_by(QCReport.id.desc())
+    ).scalars():
+        if path.replace("\\", "/").rsplit("/", 1)[-1] == name:
+            return path
+    return None
+
+
+# --- file report -----------------------------------------------------------------
+
+FILEREPORT_FIELDS = (
+    "run_accession", "experiment_accession", "sample_accession", "project_accession",
+    "organism", "tax_id", "file_type", "filename", "file_path", "file_size",
+    "checksum_md5", "checksum_sha256", "download_url",
+    "platform", "instrument_model", "library_strategy", "library_source", "library_layout",
+)
+
+_KIND_WHAT = {"PRJ": "project", "SAM": "sample", "EXP": "experiment", "RUN": "run"}
+
+
+def filereport_scope(conn: Connection, accession: str) -> tuple[str, int]:
+    """(``project``/``sample``/``experiment``/``run``, id) for any accession, else UnknownAccession."""
+    parsed = parse_accession(accession)
+    if parsed is None or parsed[0] not in _KIND_WHAT:
+        raise UnknownAccession("project, sample, experiment or run", accession)
+    what = _KIND_WHAT[parsed[0]]
+    return what, resolve(conn, what, accession)
+
+
+def filereport_rows(
+    conn: Connection, what: str, scope_id: int, *, yield_per: int = 2000
+) -> Iterator[Mapping[str, Any]]:
+    """Every run under the scope, ordered by run accession, streamed from the
+    database in batches of ``yield_per`` rows (server-side cursor on PostgreSQL).
+    ``download_url`` is left to the caller (it needs the public base URL)."""
+    query = (
+        select(
+            Run.accession.label("run_accession"), Experiment.accession.label("experiment_accession"),
+            Sample.accession.label("sample_accession"), Project.accession.label("project_accession"),
+            Sample.organism, Sample.tax_id, Run.file_type, Run.filename, Run.file_path, Run.file_size,
+            Run.checksum_md5, Run.checksum_sha256,
+            Experiment.platform, Experiment.instrument_model, Experiment.library_strategy,
+            Experiment.library_source, Experiment.library_layout,
+        )
+        .select_from(Run)
+        .join(Experiment, Run.experiment_id == Experiment.id)
+        .join(Sample, Experiment.sample_id == Sample.id)
+        .join(Project, Sample.project_id == Project.id)
+        .order_by(Run.accession)
+    )
+    column = {"project": Sample.project_id, "sample": Experiment.sample_id,
+              "experiment": Run.experiment_id, "run": Run.id}[what]
+    query = query.where(column == scope_id)
+    result = conn.execution_options(yield_per=yield_per).execute(query)
+    try:
+        for row in result.mappings():
+            yield row
+    finally:
+        result.close()
