@@ -75,8 +75,7 @@ def test_sigkill_just_before_commit_then_rerun(engine, project, tmp_path, cli_en
     try:
         if engine.dialect.name == "postgresql":
             # Readers still see the table; the commit's INSERT waits on this lock.
-            blocker.exec_driver_sql("BEGIN")
-            blocker.exec_driver_sql("LOCK TABLE sample IN EXCLUSIVE MODE")
+            blocker.exec_driver_sql("LOCK TABLE sample IN EXCLUSIVE MODE")  # opens the transaction
             proc = popen_cli("submit", sheet, "--project", project, env=cli_env)
             _wait_for(lambda: blocker.exec_driver_sql(
                 "SELECT count(*) FROM pg_locks WHERE relation = 'sample'::regclass AND NOT granted").scalar() > 0,
@@ -85,7 +84,7 @@ def test_sigkill_just_before_commit_then_rerun(engine, project, tmp_path, cli_en
             proc = popen_cli("submit", sheet, "--project", project, env=cli_env)
             _wait_for(lambda: len(_journal(engine)) == 4, what="accessions to be reserved", proc=proc)
             # SQLite has one writer: once hashing is done, the journal flush and commit wait here.
-            blocker.exec_driver_sql("BEGIN IMMEDIATE")
+            blocker.exec_driver_sql("SELECT 1")  # the engine begins with BEGIN IMMEDIATE
             time.sleep(1.0)
         assert proc.poll() is None, proc.communicate()
         assert blocker.exec_driver_sql("SELECT count(*) FROM run").scalar() == 0
@@ -93,7 +92,7 @@ def test_sigkill_just_before_commit_then_rerun(engine, project, tmp_path, cli_en
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     finally:
-        blocker.exec_driver_sql("ROLLBACK")
+        blocker.rollback()
         blocker.close()
         if proc is not None and proc.poll() is None:
             proc.kill()
