@@ -154,7 +154,7 @@ def main() -> int:
     print(f"data files (local storage, not copied): {sheet.parent.resolve()}")
     print(f"sheet: {sheet}")
     print("look around: .venv/bin/nfdp-ingest project list; .venv/bin/nfdp-ingest serve "
-          f"then curl 'http://127.0.0.1:8000/api/v1/runs/?page=1&per_page=20'")
+          "then curl 'http://127.0.0.1:8000/api/v1/runs/?page=1&per_page=20'")
     return 0
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..registry.accessions import reserve
@@ -152,8 +152,8 @@ def reserve_plan(
     for chunk in _chunks(adopted):
         session.execute(update(SubmissionItem).where(SubmissionItem.id.in_(chunk))
                         .values(submission_id=submission.id))
-    if new_items:
-        session.execute(insert(SubmissionItem), new_items)
+    for chunk in _chunks(new_items, 5000):
+        session.connection().execute(SubmissionItem.__table__.insert(), chunk)
     submission.updated_at = utcnow()
     return submission, stored_facts
 
@@ -162,23 +162,22 @@ def record_stored(session: Session, submission_id: int, facts_by_filename: dict[
     """Journal the facts of files already checked/stored, so a re-run need not redo them."""
     if not facts_by_filename:
         return
-    items = session.execute(
-        select(SubmissionItem.id, SubmissionItem.key)
-        .where(SubmissionItem.submission_id == submission_id, SubmissionItem.kind == "run")
-    ).all()
-    ids = {key: item_id for item_id, key in items}
-    session.execute(
-        update(SubmissionItem),
-        [{"id": ids[name], "state": "stored", "facts": facts} for name, facts in facts_by_filename.items()
-         if name in ids],
+    table = SubmissionItem.__table__
+    session.connection().execute(
+        table.update()
+        .where(table.c.submission_id == submission_id, table.c.kind == "run", table.c.key == bindparam("_key"))
+        .values(state="stored", facts=bindparam("_facts")),
+        [{"_key": name, "_facts": facts} for name, facts in facts_by_filename.items()],
     )
 
 
 def commit_plan(session: Session, *, submission: Submission, project_id: int, checklist_id: str,
                 plan: Plan, facts: dict[str, dict], counts: dict) -> None:
-    """Insert every new entity in the caller's single transaction."""
+    """Insert every new entity in the caller's single transaction (Core executemany:
+    the ORM's per-object bookkeeping costs more than the inserts themselves)."""
     now = utcnow()
     sub_id = submission.id
+    conn = session.connection()
     sample_rows = []
     for s in plan.new("samples"):
         columns, attributes = split_sample_fields(s.fields)
@@ -186,21 +185,15 @@ def commit_plan(session: Session, *, submission: Submission, project_id: int, ch
             "accession": s.accession, "project_id": project_id, "alias": s.alias, "checklist_id": checklist_id,
             "attributes": attributes, "submission_id": sub_id, "created_at": now, **columns,
         })
-    sample_ids = _insert_returning_ids(session, Sample, sample_rows)
-    missing = [s.accession for s in plan.samples if s.accession not in sample_ids]
-    for chunk in _chunks(missing):
-        sample_ids.update(session.execute(select(Sample.accession, Sample.id).where(Sample.accession.in_(chunk))).all())
+    _bulk_insert(conn, Sample, sample_rows)
+    sample_ids = _ids(conn, Sample, sub_id, [s.accession for s in plan.reused("samples")])
     by_alias = {s.alias: sample_ids[s.accession] for s in plan.samples}
 
-    exp_rows = [{
+    _bulk_insert(conn, Experiment, [{
         "accession": e.accession, "sample_id": by_alias[e.sample_alias], "submission_id": sub_id,
         "created_at": now, **{name: e.fields.get(name) for name in EXPERIMENT_FIELDS},
-    } for e in plan.new("experiments")]
-    exp_ids = _insert_returning_ids(session, Experiment, exp_rows)
-    missing = [e.accession for e in plan.experiments if e.accession not in exp_ids]
-    for chunk in _chunks(missing):
-        exp_ids.update(session.execute(
-            select(Experiment.accession, Experiment.id).where(Experiment.accession.in_(chunk))).all())
+    } for e in plan.new("experiments")])
+    exp_ids = _ids(conn, Experiment, sub_id, [e.accession for e in plan.reused("experiments")])
     by_key = {e.key: exp_ids[e.accession] for e in plan.experiments}
 
     run_rows = []
@@ -210,21 +203,26 @@ def commit_plan(session: Session, *, submission: Submission, project_id: int, ch
             "accession": r.accession, "experiment_id": by_key[r.experiment_key], "filename": r.filename,
             "file_type": f["file_type"], "file_size": f["size"], "checksum_md5": f["md5"],
             "checksum_sha256": f["sha256"], "read_direction": r.direction, "file_path": f["file_path"],
-            "read_count": f.get("read_count"), "submission_id": sub_id, "created_at": now,
+            "read_count": f.get("read_count"), "ena_accession": None, "submission_id": sub_id, "created_at": now,
         })
-    for chunk in _chunks(run_rows, 5000):
-        session.execute(insert(Run), chunk)
-    session.execute(
-        update(Submission).where(Submission.id == sub_id)
+    _bulk_insert(conn, Run, run_rows)
+    conn.execute(
+        update(Submission.__table__).where(Submission.__table__.c.id == sub_id)
         .values(status="committed", error=None, counts=counts, finished_at=now, updated_at=now)
     )
 
 
-def _insert_returning_ids(session: Session, model, rows: list[dict]) -> dict[str, int]:
-    ids: dict[str, int] = {}
+def _bulk_insert(conn, model, rows: list[dict]) -> None:
     for chunk in _chunks(rows, 5000):
-        result = session.execute(insert(model).returning(model.accession, model.id), chunk)
-        ids.update(result.all())
+        conn.execute(model.__table__.insert(), chunk)
+
+
+def _ids(conn, model, submission_id: int, reused: list[str]) -> dict[str, int]:
+    """accession → id for what this submission inserted (one query) and what it reuses."""
+    table = model.__table__
+    ids = dict(conn.execute(select(table.c.accession, table.c.id).where(table.c.submission_id == submission_id)).all())
+    for chunk in _chunks(reused):
+        ids.update(conn.execute(select(table.c.accession, table.c.id).where(table.c.accession.in_(chunk))).all())
     return ids
 
 

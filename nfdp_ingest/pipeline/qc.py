@@ -24,10 +24,11 @@ import shutil
 import subprocess
 import tempfile
 import tomllib
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from sqlalchemy import exists, select
 
@@ -353,7 +354,7 @@ def _stage_input(storage, run: _RunRef, work: Path) -> Path:
     return target
 
 
-_EXCEPTION = re.compile(r"^\s*(?:[\w$]+\.)+\w*(?:Exception|Error)\b.*$", re.M)
+_EXCEPTION = re.compile(r"^\s*(?:[\w$]+\.)+\w*(?:Exception|Error)\b.*$", re.MULTILINE)
 
 
 def _fastqc_problem(proc: subprocess.CompletedProcess) -> str:
@@ -378,7 +379,7 @@ def _fastqc_one(run: _RunRef, storage, fastqc: str, th: FastqcThresholds, tmp_ro
             source = _stage_input(storage, run, work)
             proc = subprocess.run(
                 [fastqc, "--extract", "--quiet", "-t", "1", "--dir", str(work), "-o", str(out), str(source)],
-                capture_output=True, text=True, errors="replace",
+                check=False, capture_output=True, text=True, errors="replace",
             )
             data_files = sorted(out.glob("*/fastqc_data.txt"))
             problem = _fastqc_problem(proc)
@@ -711,13 +712,12 @@ def import_multiqc(
             summary["status_reasons"] = reasons
             pending.append((MatchedSample(name, run.accession, how, status, summary), run.id))
 
-        claimed: dict[str, str] = {}
-        for match, _ in pending:  # two names resolving to one run: neither is trusted
-            claimed.setdefault(match.run_accession, match.name)
-        dupes = {acc for acc in claimed if sum(m.run_accession == acc for m, _ in pending) > 1}
+        names_of: dict[str, list[str]] = {}
+        for match, _ in pending:
+            names_of.setdefault(match.run_accession, []).append(match.name)
         for match, run_id in pending:
-            if match.run_accession in dupes:
-                others = sorted(m.name for m, _ in pending if m.run_accession == match.run_accession)
+            others = sorted(names_of[match.run_accession])
+            if len(others) > 1:  # two names resolving to one run: neither is trusted
                 result.unmatched.append(UnmatchedSample(
                     match.name, f"ambiguous: {', '.join(others)} all match run {match.run_accession}",
                     [match.run_accession]))

@@ -310,17 +310,31 @@ def _unchanged(facts: dict | None, path: Path) -> bool:
 
 
 def _run_pool(jobs, work, threads: int, on_done):
-    """Run ``work(job)`` on a pool; ``on_done(job, result_or_exception)`` in this thread."""
+    """Run ``work(job)`` on a pool; ``on_done(job, result_or_exception)`` in this thread.
+
+    At most a few jobs per thread are in flight, so waiting stays cheap and
+    memory flat however many files a sheet lists; ``on_done(None, None)`` is a
+    periodic tick that lets the caller flush its journal.
+    """
+    jobs = iter(jobs)
+    window = threads * 4
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="nfdp-file") as pool:
-        pending = {pool.submit(work, job): job for job in jobs}
+        pending: dict = {}
         try:
-            while pending:
+            while True:
+                while len(pending) < window:
+                    job = next(jobs, None)
+                    if job is None:
+                        break
+                    pending[pool.submit(work, job)] = job
+                if not pending:
+                    break
                 done, _ = wait(pending, timeout=JOURNAL_FLUSH_SECONDS, return_when=FIRST_COMPLETED)
                 for future in done:
                     job = pending.pop(future)
                     exc = future.exception()
                     on_done(job, exc if exc is not None else future.result())
-                on_done(None, None)  # a tick: lets the caller flush
+                on_done(None, None)
         except BaseException:
             for future in pending:
                 future.cancel()
