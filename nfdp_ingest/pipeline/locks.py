@@ -21,10 +21,10 @@ import json
 import logging
 import os
 import socket
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -43,7 +43,7 @@ APP_PREFIX = "nfdp-ingest nightly"
 
 def holder_description() -> dict:
     return {"host": socket.gethostname(), "pid": os.getpid(),
-            "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            "started": datetime.now(UTC).isoformat(timespec="seconds")}
 
 
 def _sqlite_path(url: str) -> Path | None:

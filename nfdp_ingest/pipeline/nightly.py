@@ -153,14 +153,15 @@ class NightlySummary:
     def to_text(self) -> str:
         c = self.counts()
         created = self.created
+        head = (f"nightly ingest of {self.inbox} at {self.started.isoformat(timespec='seconds')}: "
+                f"{c['found']} sheet{'s' if c['found'] != 1 else ''} found, {c[INGESTED]} ingested, "
+                f"{c[FAILED]} failed, {c[DUPLICATE]} duplicate, {c[WAITING]} waiting"
+                + (f", {c[DEFERRED]} deferred" if c[DEFERRED] else "")
+                + (f", {c[SKIPPED]} not tried" if c[SKIPPED] else ""))
         lines = [
-            f"nightly ingest of {self.inbox} at {self.started.isoformat(timespec='seconds')}: "
-            f"{c['found']} sheet{'s' if c['found'] != 1 else ''} found, {c[INGESTED]} ingested, "
-            f"{c[FAILED]} failed, {c[DUPLICATE]} duplicate, {c[WAITING]} waiting"
-            + (f", {c[DEFERRED]} deferred" if c[DEFERRED] else "")
-            + (f", {c[SKIPPED]} not tried" if c[SKIPPED] else ""),
-            f"created {created['samples']} samples, {created['experiments']} experiments, {created['runs']} runs; "
-            f"{human_bytes(self.bytes)} in {self.seconds:.1f} s",
+            head,
+            (f"created {created['samples']} samples, {created['experiments']} experiments, "
+             f"{created['runs']} runs; {human_bytes(self.bytes)} in {self.seconds:.1f} s"),
         ]
         for s in self.sheets:
             line = f"  {s.status:<10}{s.sheet}"
@@ -341,7 +342,7 @@ def _file_away(inbox: Path, day: str, found: _Found, out: SheetOutcome, report: 
     """Reports first, then one atomic rename of the sheet (crash-safe)."""
     where = "failed" if out.status == FAILED else "done"
     dest, rjson, rhtml = _target(inbox, where, day, found)
-    rel = lambda p: str(p.relative_to(inbox))  # noqa: E731
+    rel = lambda p: str(p.relative_to(inbox))
     report = dict(report)
     report["nightly"] = {"outcome": out.status, "run_at": run_at, "sheet": out.sheet,
                          "moved_to": rel(dest), "first_error": out.reason,
