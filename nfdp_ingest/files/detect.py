@@ -190,7 +190,12 @@ def resolve_file(root: Path | str, filename: str) -> Path:
     candidate = os.path.join(root_real, *[p for p in parts if p not in ("", ".")])
     if not os.path.lexists(candidate):
         raise FileProblem(shown, f"no such file in the files folder {str(root)!r}", kind="missing")
-    real = os.path.realpath(candidate)
+    # Folders are resolved once each (cached); only the file itself is lstat'ed per
+    # call, and a symlinked file is followed in full.
+    folder, name = os.path.split(candidate)
+    real = os.path.join(_realpath_cached(folder), name)
+    if os.path.islink(real):
+        real = os.path.realpath(real)
     if not real.startswith(root_real.rstrip(os.sep) + os.sep):
         raise FileProblem(shown, "is a symbolic link to a file outside the files folder "
                                  f"({str(root)!r}); copy the file in instead", kind="outside_root")
@@ -208,6 +213,9 @@ def resolve_file(root: Path | str, filename: str) -> Path:
     return Path(real)
 
 
-@functools.lru_cache(maxsize=64)
-def _realpath_cached(root: str) -> str:
-    return os.path.realpath(root)
+@functools.lru_cache(maxsize=4096)
+def _realpath_cached(folder: str) -> str:
+    """Real path of a folder; cached because a sheet's files share few folders.
+    (A folder swapped for a symlink while a process runs is not noticed: the
+    per-file lstat still catches a symlinked file.)"""
+    return os.path.realpath(folder)
