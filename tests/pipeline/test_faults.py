@@ -69,7 +69,9 @@ def test_sigkill_during_hashing_then_rerun(engine, project, tmp_path, cli_env):
 
 def test_sigkill_just_before_commit_then_rerun(engine, project, tmp_path, cli_env):
     fwd, rev = write_fastq_pair(tmp_path, "S1", reads=30)
-    sheet = write_sheet(tmp_path / "s.tsv", [row("S1", fwd, rev)])
+    # a big (sparse) file keeps hashing busy long enough to take the lock before the commit
+    big = write_sparse_fastq(tmp_path, "big.fastq", 1536 * 1024**2)
+    sheet = write_sheet(tmp_path / "s.tsv", [row("S1", fwd, rev), row("BIG", big.name, md5=False)])
     blocker = engine.connect()
     proc = None
     try:
@@ -82,7 +84,7 @@ def test_sigkill_just_before_commit_then_rerun(engine, project, tmp_path, cli_en
                 what="the commit to wait for the lock", proc=proc)
         else:
             proc = popen_cli("submit", sheet, "--project", project, env=cli_env)
-            _wait_for(lambda: len(_journal(engine)) == 4, what="accessions to be reserved", proc=proc)
+            _wait_for(lambda: len(_journal(engine)) == 7, what="accessions to be reserved", proc=proc)
             # SQLite has one writer: once hashing is done, the journal flush and commit wait here.
             blocker.exec_driver_sql("SELECT 1")  # the engine begins with BEGIN IMMEDIATE
             time.sleep(1.0)
@@ -97,7 +99,7 @@ def test_sigkill_just_before_commit_then_rerun(engine, project, tmp_path, cli_en
         if proc is not None and proc.poll() is None:
             proc.kill()
     reserved = _journal(engine)
-    assert len(reserved) == 4 and _no_entities(engine)
+    assert len(reserved) == 7 and _no_entities(engine)
     _finish_and_compare(engine, sheet, project, cli_env, reserved)
 
 

@@ -1,0 +1,170 @@
+"""Templates validate clean; the seed's bulk-template layout loads unchanged; rows parse as promised."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+
+import pytest
+
+from nfdp_ingest.errors import UsageError
+from nfdp_ingest.sheet import SheetFile, SheetRow, get_checklist, list_checklists, validate_sheet
+from nfdp_ingest.sheet.template import render_template, template_columns
+
+IDS = ["ERC000011", "ERC000020", "ERC000043", "ERC000055", "snpchip_livestock"]
+
+
+def test_list_checklists():
+    items = list_checklists()
+    assert [c["id"] for c in items] == IDS
+    req = {c["id"]: c["required"] for c in items}
+    assert req["ERC000011"] == ["organism", "tax_id"]
+    assert req["ERC000020"] == req["ERC000043"] == ["organism", "tax_id", "collection_date",
+                                                    "geographic_location", "host"]
+    assert req["ERC000055"] == ["organism", "tax_id", "collection_date", "geographic_location"]
+    assert len(req["snpchip_livestock"]) == 18
+    for c in items:
+        assert c["title"]
+
+
+def test_checklist_field_definitions():
+    snp = get_checklist("snpchip_livestock")
+    assert snp.field("chip_manufacturer").allowed == ("Illumina", "Affymetrix", "Thermo Fisher")
+    assert snp.field("chip_density").allowed == ("Low", "Medium", "High", "HD")
+    assert snp.field("call_rate").type == "number" and (snp.field("call_rate").min, snp.field("call_rate").max) == (0, 1)
+    assert snp.field("total_snps_on_chip").type == "integer"
+    assert {f.name for f in snp.fields if not f.required} == {"chip_version", "cluster_file", "het_rate", "missing_rate"}
+    e55 = get_checklist("ERC000055")
+    assert e55.field("sex").allowed == ("male", "female", "unknown")
+    assert e55.field("geographic_location").region_required
+    assert [f.name for f in get_checklist("ERC000020").fields if not f.required] == [
+        "isolation_source", "strain", "serotype"]
+    assert get_checklist("erc000011").id == "ERC000011"  # case-insensitive lookup
+    with pytest.raises(UsageError, match="unknown checklist"):
+        get_checklist("ERC123")
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "csv"])
+@pytest.mark.parametrize("checklist", IDS)
+def test_template_validates_clean(tmp_path, checklist, fmt):
+    path = tmp_path / f"template.{fmt}"
+    path.write_text(render_template(checklist, fmt))
+    report = validate_sheet(path)  # the checklist comes from the template's '# checklist:' line
+    assert report.checklist == checklist
+    assert report.valid, report.to_text()
+    assert report.errors == [] and report.warnings == []
+    assert len(report.rows) == 2
+    cols = template_columns(get_checklist(checklist))
+    assert report.headers == cols
+    for c in ["sample_alias", "platform", "instrument_model", "library_strategy", "library_source",
+              "library_selection", "library_layout", "insert_size", "library_name", "filename_forward",
+              "filename_reverse", "md5_forward", "md5_reverse", "project_accession"]:
+        assert c in cols
+
+
+def seed_bulk_template(checklist_id: str) -> str:
+    """The seed system's bulk template layout: sample_alias, checklist fields, files, md5s, strategy, platform, model."""
+    cl = get_checklist(checklist_id)
+    header = (["sample_alias"] + cl.field_names + ["filename_forward", "filename_reverse", "md5_forward",
+                                                   "md5_reverse", "library_strategy", "platform", "instrument_model"])
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for i in (1, 2):
+        row = {"sample_alias": f"seed-{i}"}
+        for f in cl.fields:
+            row[f.name] = str(f.example if i == 1 or f.example2 is None else f.example2)
+        row.update({"filename_forward": f"seed{i}_R1.fastq.gz", "filename_reverse": f"seed{i}_R2.fastq.gz",
+                    "md5_forward": f"{i:032x}", "md5_reverse": f"{i + 10:032X}", "library_strategy": "WGS",
+                    "platform": "ILLUMINA", "instrument_model": "Illumina NovaSeq 6000"})
+        w.writerow([row[h] for h in header])
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("checklist", IDS)
+def test_seed_bulk_template_loads_unchanged(tmp_path, checklist):
+    path = tmp_path / "bulk.csv"
+    path.write_text(seed_bulk_template(checklist))
+    report = validate_sheet(path, checklist)
+    assert report.valid, report.to_text()
+    # derived columns are announced once per sheet, not once per row
+    assert all(w["row"] is None for w in report.warnings)
+    assert {w["column"] for w in report.warnings} == {"library_source", "library_selection", "library_layout"}
+    row = report.rows[0]
+    assert row.experiment["library_layout"] == "PAIRED"
+    assert row.experiment["library_source"] == "GENOMIC"
+    assert row.experiment["library_selection"] == "unspecified"
+    assert row.files[1].md5 == f"{11:032x}"  # stored lower-case
+
+
+def test_rows_have_the_contract_shape(tmp_path):
+    path = tmp_path / "s.tsv"
+    path.write_text(
+        "sample_alias\tproject_accession\torganism\ttax_id\tcollection_date\tplatform\tinstrument_model\t"
+        "library_strategy\tlibrary_layout\tinsert_size\tlibrary_name\tfilename_forward\tfilename_reverse\t"
+        "md5_forward\tmd5_reverse\textra_note\n"
+        "A\tnfdp-prj-000001\tBos taurus\t9913\t2020\tILLUMINA\tIllumina MiSeq\tWGS\tPAIRED\t300\tL1\t"
+        "a_1.fq.gz\ta_2.fq.gz\tD41D8CD98F00B204E9800998ECF8427E\t\tkept\n"
+        "A\tnfdp-prj-000001\tBos taurus\t9913\t2020\t\tMinION\tWGS\tSINGLE\t\t\ta.fastq\t\t\t\tkept\n"
+        "B\t\tOvis aries\t9940\t\tILLUMINA\tunspecified\tWGS\tPAIRED\t\t\tb.bam\t\t\t\t\n")
+    report = validate_sheet(path)
+    assert report.valid, report.to_text()
+    r1, r2, r3 = report.rows
+    assert isinstance(r1, SheetRow) and dataclasses.is_dataclass(r1)
+    assert (r1.line, r2.line, r3.line) == (2, 3, 4)
+    assert r1.sample_alias == "A" and r1.project_accession == "NFDP-PRJ-000001"
+    assert r1.sample == {"organism": "Bos taurus", "tax_id": 9913, "collection_date": "2020", "extra_note": "kept"}
+    assert r1.experiment == {"platform": "ILLUMINA", "instrument_model": "Illumina MiSeq", "library_strategy": "WGS",
+                             "library_source": "GENOMIC", "library_selection": "unspecified",
+                             "library_layout": "PAIRED", "insert_size": 300, "library_name": "L1"}
+    assert r1.files == (SheetFile("forward", "a_1.fq.gz", "d41d8cd98f00b204e9800998ecf8427e", "filename_forward"),
+                        SheetFile("reverse", "a_2.fq.gz", None, "filename_reverse"))
+    assert r2.experiment["platform"] == "OXFORD_NANOPORE"  # derived from the instrument
+    assert r2.files == (SheetFile("single", "a.fastq", None, "filename_forward"),)
+    assert r3.project_accession is None and "collection_date" not in r3.sample
+    assert r3.files == (SheetFile("single", "b.bam", None, "filename_forward"),)  # PAIRED BAM: one file
+    # equal to what the dataclass constructor builds (rows are made with a fast path)
+    assert r2 == SheetRow(**{f.name: getattr(r2, f.name) for f in dataclasses.fields(SheetRow)})
+    assert hash(r1.files[0]) == hash(SheetFile("forward", "a_1.fq.gz", "d41d8cd98f00b204e9800998ecf8427e",
+                                               "filename_forward"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r1.line = 5  # type: ignore[misc]
+
+
+def test_snpchip_numbers_are_typed(tmp_path):
+    path = tmp_path / "snp.tsv"
+    path.write_text(render_template("snpchip_livestock"))
+    report = validate_sheet(path)
+    s = report.rows[0].sample
+    assert s["total_snps_on_chip"] == 54241 and isinstance(s["total_snps_on_chip"], int)
+    assert s["call_rate"] == pytest.approx(0.977) and isinstance(s["call_rate"], float)
+    assert s["chip_manufacturer"] == "Illumina"
+    assert report.rows[0].files[0].direction == "single"
+
+
+def test_explicit_checklist_overrides_the_comment(tmp_path):
+    path = tmp_path / "t.tsv"
+    path.write_text(render_template("ERC000011"))
+    report = validate_sheet(path, "ERC000055")
+    assert report.checklist == "ERC000055"
+    assert any("declares checklist 'ERC000011'" in w["message"] for w in report.warnings)
+
+
+def test_rows_are_a_real_list_built_on_first_use(tmp_path):
+    import pickle
+
+    path = tmp_path / "t.tsv"
+    path.write_text(render_template("ERC000011"))
+    report = validate_sheet(path)
+    rows = report.rows
+    assert isinstance(rows, list)
+    assert len(rows) == 2 and bool(rows)
+    assert [r.sample_alias for r in rows] == ["demo-sample-001", "demo-sample-002"]
+    assert rows[0] == next(iter(rows)) and rows[-1].line == 4
+    assert pickle.loads(pickle.dumps(rows)) == list(rows)
+    empty = validate_sheet(DATA_BAD / "header_only.tsv").rows
+    assert empty == [] and not empty and len(empty) == 0
+
+
+DATA_BAD = __import__("pathlib").Path(__file__).resolve().parents[1] / "data" / "sheets" / "bad"
