@@ -1,7 +1,135 @@
-"""Commands of this area (filled in by its issue)."""
+"""Commands: serve, token create|revoke, filereport."""
+
+from __future__ import annotations
+
+import sys
 
 import click
 
+from ..errors import UsageError
+from .common import handle_errors, settings_options
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes; more than 1 runs gunicorn (4 threads each).")
+@click.option("--public-url", default=None, metavar="URL",
+              help="Base URL clients use (file report download links); default $NFDP_PUBLIC_URL, else the request's host.")
+@settings_options
+@handle_errors
+def serve(host, port, workers, public_url, settings) -> None:
+    """Serve the HTTP API (/api/v1) until interrupted."""
+    from ..api import create_app
+    from ..registry import db as registry_db
+
+    settings = settings.with_overrides(public_url=public_url)
+    # Fail fast (exit 3) when the database is unreachable or not migrated.
+    engine = registry_db.open_registry(settings.db_url, immediate=False)
+    engine.dispose()  # no pooled connection crosses a fork
+    if workers > 1:
+        _gunicorn(settings, host, port, workers)
+        return
+    from werkzeug.serving import make_server
+
+    server = make_server(host, port, create_app(settings), threaded=True)
+    click.echo(f"serving the NFDP API on http://{host}:{server.server_port}/api/v1 (Ctrl-C stops)", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def _gunicorn(settings, host: str, port: int, workers: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class Application(BaseApplication):
+        def load_config(self):
+            for key, value in {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
+                               "threads": 4, "accesslog": None, "timeout": 120,
+                               "keepalive": 5}.items():
+                self.cfg.set(key, value)
+
+        def load(self):  # in each worker, after the fork
+            from ..api import create_app
+
+            return create_app(settings)
+
+    click.echo(f"serving the NFDP API on http://{host}:{port}/api/v1 with {workers} workers", err=True)
+    Application().run()
+
+
+@click.group("token")
+def token_group() -> None:
+    """Bearer tokens for the API's write endpoints."""
+
+
+@token_group.command("create")
+@click.option("--name", required=True, help="Who or what the token is for (unique).")
+@settings_options
+@handle_errors
+def token_create(name, settings) -> None:
+    """Create a token and print it once (only its SHA-256 is stored)."""
+    from ..registry import db as registry_db, tokens
+
+    engine = registry_db.open_registry(settings.db_url)
+    with registry_db.transaction(engine) as session:
+        secret = tokens.create(session, name)
+    click.echo(secret)
+    click.echo(f"token {name!r} created; it is shown only this once", err=True)
+
+
+@token_group.command("revoke")
+@click.argument("name")
+@settings_options
+@handle_errors
+def token_revoke(name, settings) -> None:
+    """Revoke the token called NAME."""
+    from ..registry import db as registry_db, tokens
+
+    engine = registry_db.open_registry(settings.db_url)
+    with registry_db.transaction(engine) as session:
+        tokens.revoke(session, name)
+    click.echo(f"token {name!r} revoked", err=True)
+
+
+@click.command("filereport")
+@click.argument("accession")
+@click.option("--format", "fmt", type=click.Choice(["tsv", "json"]), default="tsv", show_default=True)
+@click.option("--fields", default=None, metavar="a,b", help="Comma-separated subset of the report's fields.")
+@click.option("--public-url", default=None, metavar="URL",
+              help="Base URL of the API for download_url (default $NFDP_PUBLIC_URL, else http://localhost:8000).")
+@settings_options
+@handle_errors
+def filereport(accession, fmt, fields, public_url, settings) -> None:
+    """Print one row per run file under a project, sample, experiment or run accession
+    (the same rows as GET /api/v1/filereport)."""
+    from ..api.filereport import download_base, parse_fields, render, report_rows
+    from ..errors import InvalidInput
+    from ..registry import db as registry_db, queries
+
+    try:
+        chosen = parse_fields(fields)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    settings = settings.with_overrides(public_url=public_url)
+    engine = registry_db.open_registry(settings.db_url, immediate=False)
+    with engine.connect() as conn:
+        try:
+            what, scope_id = queries.filereport_scope(conn, accession)
+        except queries.UnknownAccession as exc:
+            raise InvalidInput(str(exc)) from None
+    base = download_base(settings.public_url, "http://localhost:8000")
+    out = sys.stdout
+    for chunk in render(report_rows(engine, what, scope_id, base), fmt, chosen):
+        out.write(chunk)
+    out.flush()
+
 
 def register(group: click.Group) -> None:
-    pass
+    group.add_command(serve)
+    group.add_command(token_group)
+    group.add_command(filereport)

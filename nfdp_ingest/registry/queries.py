@@ -127,7 +127,7 @@ def resolve(conn: Connection, what: str, accession: str) -> int:
 def _id_query(conn: Connection, resource: str, filters: Mapping[str, str]) -> Select:
     """``SELECT <model>.id, <model>.accession`` with the filters applied (resolved to ids)."""
     model = RESOURCES[resource].model
-    query = select(model.id, model.accession)
+    query = select(model.id, model.accession).select_from(model)  # kept by with_only_columns(count())
     joined_exp = joined_sample = False
     for name, value in filters.items():
         if name in _PARENT_MODEL:
@@ -172,7 +172,7 @@ def _id_query(conn: Connection, resource: str, filters: Mapping[str, str]) -> Se
 def count(conn: Connection, resource: str, filters: Mapping[str, str] | None = None) -> int:
     query = _id_query(conn, resource, filters or {})
     model = RESOURCES[resource].model
-    return conn.execute(query.with_only_columns(func.count(model.id))).scalar_one()
+    return conn.execute(query.with_only_columns(func.count())).scalar_one()
 
 
 def list_page(
@@ -184,7 +184,7 @@ def list_page(
     """
     model = RESOURCES[resource].model
     ids_query = _id_query(conn, resource, filters or {})
-    total = conn.execute(ids_query.with_only_columns(func.count(model.id)).order_by(None)).scalar_one()
+    total = conn.execute(ids_query.with_only_columns(func.count()).order_by(None)).scalar_one()
     offset = (page - 1) * per_page
     if offset >= total:
         return [], total

@@ -1,0 +1,37 @@
+"""/qc/<run>/<file>: the QC report files that ``report_url`` points at.
+
+Local mode serves the stored file; MinIO mode redirects (307) to a presigned URL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, redirect, send_file
+
+from ..registry import queries
+from .common import ApiError, route, state
+
+bp = Blueprint("qcfiles", __name__)
+
+
+@route(bp, "/qc/<accession>/<name>", methods=["GET"])
+def qc_file(accession: str, name: str):
+    st = state()
+    with st.read_engine.connect() as conn:
+        try:
+            report_path = queries.qc_report_path(conn, accession, name)
+        except queries.UnknownAccession as exc:
+            raise ApiError(404, str(exc)) from None
+    if report_path is None:
+        raise ApiError(404, f"run {accession} has no QC report file {name!r}")
+    if st.settings.storage == "minio":
+        url = st.storage.report_url(report_path)
+        if url:
+            return redirect(url, 307)
+    candidates = [Path(report_path), Path(st.settings.qc_path) / accession / name]
+    for path in candidates:
+        if path.is_file():
+            mimetype = "text/html" if name.endswith((".html", ".htm")) else None
+            return send_file(path.resolve(), mimetype=mimetype, conditional=True)
+    raise ApiError(404, f"the QC report file {name!r} of run {accession} is missing from storage")

@@ -1,0 +1,31 @@
+"""The list and get views every record blueprint shares."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..registry import queries
+from . import serializers
+from .common import ApiError, filters_from_args, json_response, paginated, pagination, state
+
+
+def list_view(resource: str, normalise: Callable[[dict], dict] | None = None):
+    page, per_page = pagination()
+    filters = filters_from_args(queries.FILTERS[resource])
+    if normalise:
+        filters = normalise(filters)
+    with state().read_engine.connect() as conn:
+        try:
+            rows, total = queries.list_page(conn, resource, filters, page, per_page)
+        except queries.UnknownAccession as exc:
+            raise ApiError(404, str(exc)) from None
+    return paginated([serializers.record(resource, r) for r in rows], total, page, per_page)
+
+
+def get_view(resource: str, accession: str):
+    with state().read_engine.connect() as conn:
+        try:
+            row = queries.get_record(conn, resource, accession)
+        except queries.UnknownAccession as exc:
+            raise ApiError(404, str(exc)) from None
+    return json_response(serializers.record(resource, row))
