@@ -369,9 +369,7 @@ def _store_all(plan, paths, storage, engine, submission_id, journalled, project_
                 storage.discard(stored.file_path)
                 raise
             out["read_count"] = found.read_count
-        if progress:
-            progress.file_done(run.filename)
-        return out
+        return out  # store() has told the progress display the file is done
 
     problems: list[dict] = []
     deep_facts: dict = {}

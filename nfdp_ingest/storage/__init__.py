@@ -15,4 +15,4 @@ def open_storage(settings: Settings) -> Storage:
     return LocalStorage(settings.qc_path)
 
 
-__all__ = ["ObjectKey", "Storage", "StoredFile", "LocalStorage", "open_storage"]
+__all__ = ["LocalStorage", "ObjectKey", "Storage", "StoredFile", "open_storage"]

@@ -47,7 +47,8 @@ class Storage(Protocol):
         declared_md5: str | None,
         progress=None,
     ) -> StoredFile:
-        """Read ``source`` once: check it and (in MinIO mode) upload it. Raises
+        """Read ``source`` once: check it and (in MinIO mode) upload it, telling
+        ``progress`` about bytes as they pass and the file when done. Raises
         FileProblem for bad content or a wrong MD5 (nothing left behind), and
         InfrastructureError when storage fails after retries."""
 

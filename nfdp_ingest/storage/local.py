@@ -26,6 +26,8 @@ class LocalStorage:
             source, filename=key.filename, expected_type=expected_type,
             declared_md5=declared_md5, progress=progress,
         )
+        if progress is not None:
+            progress.file_done(key.filename)
         return StoredFile(file_path=str(Path(source).resolve()), facts=facts)
 
     def verify(self, stored: StoredFile) -> None:

@@ -129,7 +129,7 @@ class _FileProgress:
         self.attempt_bytes = 0
         self.done = False
 
-    def new_attempt(self) -> "_FileProgress":
+    def new_attempt(self) -> _FileProgress:
         self.attempt_bytes = 0
         return self
 
@@ -315,8 +315,11 @@ class MinioStorage:
     def _upload_once(self, source, key: ObjectKey, expected_type, declared, tracker) -> tuple[FileFacts, str]:
         """One try: stream the file through a new HashingReader into put_object, then check it."""
         bucket, name = self.raw_bucket, key.key
+        # parallel=False: both hashes in the reading thread. The upload already keeps other
+        # cores busy (parts in flight, their payload signing), so a helper thread only adds
+        # hand-offs; measured ~20 % faster on 2 cores (bench/bench_minio.py).
         reader = HashingReader(source, filename=key.filename, expected_type=expected_type,
-                               progress=tracker.new_attempt())
+                               progress=tracker.new_attempt(), parallel=False)
         with reader:
             try:
                 result = self.client.put_object(
@@ -337,11 +340,11 @@ class MinioStorage:
                 # e.g. minio's "stream having not enough data": the file shrank under us
                 self._remove(bucket, name)
                 try:
-                    reader.finish(declared)
+                    reader.finish(declared)  # usually says precisely what changed
                 except FileProblem:
                     raise
-                except Exception:
-                    pass
+                except Exception as detail:  # noqa: BLE001 - fall back to the upload's own words
+                    log.debug("finish() after a failed read of %s: %s", key.filename, detail)
                 raise FileProblem(key.filename, f"could not be read to the end ({exc})",
                                   kind="changed") from exc
         return facts, result.etag
@@ -437,10 +440,10 @@ class MinioStorage:
         """Connect, check credentials (a small write, read and delete) and buckets."""
         states = self.ensure_buckets()
         probe = f".nfdp-check/{os.getpid()}-{threading.get_ident()}"
+        data = b"nfdp-ingest storage check\n"
         for bucket in (self.raw_bucket, self.qc_bucket):
-            data = b"nfdp-ingest storage check\n"
             self.retry.call(f"writing a test object to {bucket}",  # a fresh stream per try
-                            lambda: self.client.put_object(bucket, probe, io.BytesIO(data), len(data)))
+                            lambda b=bucket: self.client.put_object(b, probe, io.BytesIO(data), len(data)))
             stat = self._stat(bucket, probe)
             if stat is None or stat.size != len(data):
                 raise InfrastructureError(f"object storage at {self.endpoint_url}: a test object "

@@ -19,7 +19,8 @@ import http.client
 import logging
 import socket
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import urllib3
 from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
@@ -73,9 +74,7 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, urllib3.exceptions.HTTPError):
         # LocationParseError & co. are configuration mistakes, not weather
         return not isinstance(exc, ValueError)
-    if isinstance(exc, (ConnectionError, TimeoutError, socket.timeout, http.client.HTTPException)):
-        return True
-    return False
+    return isinstance(exc, (ConnectionError, TimeoutError, socket.timeout, http.client.HTTPException))
 
 
 def is_storage_error(exc: BaseException) -> bool:
