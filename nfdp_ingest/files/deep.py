@@ -18,8 +18,10 @@ from .problems import FileProblem
 
 try:  # python-isal comes with dnaio (via xopen) on x86-64 / arm64
     from isal import igzip as _gz
+    from isal.isal_zlib import error as _IsalError
 except ImportError:  # pragma: no cover - fall back to the standard library
     _gz = gzip
+    _IsalError = zlib.error
 
 READ_BUF = 4 * 1024 * 1024
 MAX_NAME = 256  # ENA: read names of at most 256 characters
@@ -77,7 +79,7 @@ def _gzip_error(name: str, exc: BaseException, where: str) -> FileProblem:
     return FileProblem(name, f"{why}; {where}", kind="corrupt")
 
 
-_GZ_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, OSError)
+_GZ_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, _IsalError, OSError)
 
 
 def _fastq(raw, path: str, name: str, compressed: bool) -> DeepFacts:
@@ -111,8 +113,6 @@ def _fastq(raw, path: str, name: str, compressed: bool) -> DeepFacts:
         msg = str(exc).split(": ", 1)[-1] if ": " in str(exc) else str(exc)
         raise FileProblem(name, f"invalid FASTQ in {where}: {msg}", kind="corrupt") from None
     except _GZ_ERRORS as exc:
-        if isinstance(exc, FileProblem):
-            raise
         try:
             pos = stream.tell()
         except Exception:  # noqa: BLE001 - only for the message

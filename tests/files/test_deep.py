@@ -182,3 +182,20 @@ def test_scan_files_deep_with_pairs(tmp_path):
     assert isinstance(res[4], FileProblem) and res[4].filename == trunc.filename and "truncated" in str(res[4])
     # without deep, the same jobs hash fine
     assert all(isinstance(r, FileFacts) for r in scan_files(jobs, threads=2))
+
+
+@pytest.mark.parametrize("file_type, name", [("FASTQ", "bad.fq.gz"), ("VCF", "bad.vcf.gz")])
+def test_corrupt_deflate_data_in_the_middle(tmp_path, file_type, name):
+    payload = (b"##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" if file_type == "VCF"
+               else b"") + fastq_text(3000)
+    data = bytearray(gzip.compress(payload, mtime=0))
+    for i in range(20, 200):  # damage the first deflate block: an invalid block, not garbage text
+        data[i] ^= 0x55
+    p = tmp_path / name
+    p.write_bytes(bytes(data))
+    with pytest.raises(FileProblem) as e:
+        deep_check(p, file_type)
+    assert str(e.value).startswith(name + ": the gzip data is corrupt") and e.value.kind == "corrupt"
+    # the streaming pass already sees the damaged head (no deep check needed): a problem, no crash
+    [res] = scan_files([ScanJob(p, name)], threads=1, deep=True)
+    assert isinstance(res, FileProblem) and "no readable payload" in str(res)
