@@ -48,6 +48,9 @@ def worker(sheet: str, db_url: str) -> None:
     from nfdp_ingest.registry import db
     from nfdp_ingest.registry.projects import create_project
 
+    if os.environ.get("NFDP_LOG_LEVEL"):
+        from nfdp_ingest.cli.common import setup_logging
+        setup_logging()
     engine = db.engine_for(db_url)
     db.upgrade(engine)
     project = create_project(engine, "bench")["accession"]

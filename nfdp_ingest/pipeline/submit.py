@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -30,6 +31,9 @@ from .plan import Plan, PlannedRun, make_plan
 log = logging.getLogger("nfdp_ingest.submit")
 
 JOURNAL_FLUSH_SECONDS = 2.0
+# Local files smaller than this are simply read again after a crash: journalling
+# 100,000 tiny files' facts costs more than re-hashing them.
+JOURNAL_MIN_BYTES = 1024 * 1024
 
 
 class SheetInvalid(InvalidInput):
@@ -133,6 +137,18 @@ class SubmitResult:
         return "\n".join(lines)
 
 
+class _Phases:
+    """Debug log of how long each step took (``NFDP_LOG_LEVEL=DEBUG``)."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def __call__(self, name: str) -> None:
+        now = time.monotonic()
+        log.debug("phase %s: %.2f s", name, now - self.last)
+        self.last = now
+
+
 def sheet_digest(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -157,16 +173,23 @@ def _project_accession(report: SheetReport, project: str | None) -> str:
     return in_sheet[0]
 
 
-def _resolve_all(plan: Plan, root: Path) -> dict[str, Path]:
-    paths, problems = {}, []
+def _resolve_all(plan: Plan, root: Path) -> dict[str, tuple[Path, os.stat_result]]:
+    """Every new run's file, resolved under the root and stat'ed once (size, mtime).
+
+    All problems are collected, so the submitter sees every missing file at once."""
+    found, problems = {}, []
     for run in plan.new("runs"):
         try:
-            paths[run.filename] = resolve_file(root, run.filename)
+            path = resolve_file(root, run.filename)
+            found[run.filename] = (path, path.stat())
         except FileProblem as exc:
             problems.append(_problem(run, exc))
+        except OSError as exc:
+            problems.append(_problem(run, FileProblem(run.filename, f"cannot be read ({exc.strerror})",
+                                                      kind="unreadable")))
     if problems:
         raise SubmissionFailed(_summary("file", problems), problems, None)
-    return paths
+    return found
 
 
 def _problem(run: PlannedRun, exc: FileProblem) -> dict:
@@ -202,8 +225,11 @@ def submit_sheet(
     show_progress: bool = True,
 ) -> SubmitResult:
     started = time.monotonic()
+    phase = _Phases()
     sheet = Path(sheet)
     report = validate_sheet(sheet, checklist)
+    report.rows  # noqa: B018 — rows are built on first use; count it as validation
+    phase("validate")
     if not report.valid:
         raise SheetInvalid(report)
     project_acc = _project_accession(report, project)
@@ -224,6 +250,7 @@ def submit_sheet(
         raise InfrastructureError(f"database error while planning: {_db_reason(exc)}") from exc
 
     plan, conflicts = make_plan(report.rows, existing)
+    phase("plan")
     if conflicts:
         raise SubmissionFailed(_summary("conflict", conflicts), conflicts, None)
     result = SubmitResult(sheet=str(sheet), project=project_acc, status="unchanged", submission=None,
@@ -236,10 +263,11 @@ def submit_sheet(
         result.seconds = time.monotonic() - started
         return result
 
-    paths = _resolve_all(plan, root)
+    files = _resolve_all(plan, root)
+    phase("resolve files")
     if dry_run:
         result.status = "dry-run"
-        result.facts = _check_only(plan, paths, threads, deep, show_progress)
+        result.facts = _check_only(plan, files, threads, deep, show_progress)
         result.bytes_processed = sum(f["size"] for f in result.facts.values())
         result.seconds = time.monotonic() - started
         return result
@@ -253,14 +281,17 @@ def submit_sheet(
             submission_id, result.submission = submission.id, submission.accession
     except SQLAlchemyError as exc:
         raise InfrastructureError(f"database error while reserving accessions: {_db_reason(exc)}") from exc
+    phase("reserve")
     log.info("%s: submission %s reserved %d samples, %d experiments, %d runs", sheet.name, result.submission,
              len(plan.new("samples")), len(plan.new("experiments")), len(plan.new("runs")))
 
     try:
-        result.facts = _store_all(plan, paths, storage, engine, submission_id, journalled, project_acc,
+        result.facts = _store_all(plan, files, storage, engine, submission_id, journalled, project_acc,
                                   threads, deep, show_progress)
         result.bytes_processed = sum(f["size"] for f in result.facts.values())
+        phase("store")
         _verify_all(plan, storage, result.facts)
+        phase("verify")
         counts = {kind: {"created": len(plan.new(kind)), "reused": len(plan.reused(kind))}
                   for kind in ("samples", "experiments", "runs")}
         counts["bytes"] = result.bytes_processed
@@ -268,6 +299,7 @@ def submit_sheet(
             with transaction(engine) as session:
                 journal.commit_plan(session, submission=submission, project_id=project_id,
                                     checklist_id=report.checklist, plan=plan, facts=result.facts, counts=counts)
+            phase("commit")
         except SQLAlchemyError as exc:
             raise InfrastructureError(
                 f"database error during commit, nothing was committed: {_db_reason(exc)}") from exc
@@ -298,15 +330,41 @@ def _mark_failed(engine, submission_id: int, reason: str) -> None:
         log.warning("could not record the failure in the journal: %s", _db_reason(exc))
 
 
-def _unchanged(facts: dict | None, path: Path) -> bool:
+def _unchanged(facts: dict | None, st: os.stat_result) -> bool:
     """A file journalled by an earlier attempt that has not changed since."""
-    if not facts:
-        return False
-    try:
-        st = path.stat()
-    except OSError:
-        return False
-    return st.st_size == facts.get("size") and st.st_mtime_ns == facts.get("mtime_ns")
+    return bool(facts) and st.st_size == facts.get("size") and st.st_mtime_ns == facts.get("mtime_ns")
+
+
+BATCH_BYTES = 16 * 1024 * 1024
+BATCH_FILES = 256
+
+
+BIG_FILE = 4 * 1024 * 1024
+
+
+def _useful_threads(threads: int, runs: list[PlannedRun], files: dict, mode: str) -> int:
+    """Threads pay off for big files (hashlib and the network release the GIL); on
+    small local files the Python work dominates and a second thread only contends."""
+    if mode != "local":
+        return threads
+    big = sum(1 for r in runs if files[r.filename][1].st_size >= BIG_FILE)
+    return max(1, min(threads, big))
+
+
+def _batches(runs: list[PlannedRun], files: dict[str, tuple[Path, os.stat_result]]) -> list[list[PlannedRun]]:
+    """Small files travel in batches (one pool task each), big ones alone: a sheet
+    of 100,000 tiny files must not cost 100,000 futures."""
+    batches, current, size = [], [], 0
+    for run in runs:
+        n = files[run.filename][1].st_size
+        if current and (size + n > BATCH_BYTES or len(current) >= BATCH_FILES):
+            batches.append(current)
+            current, size = [], 0
+        current.append(run)
+        size += n
+    if current:
+        batches.append(current)
+    return batches
 
 
 def _run_pool(jobs, work, threads: int, on_done):
@@ -341,27 +399,28 @@ def _run_pool(jobs, work, threads: int, on_done):
             raise
 
 
-def _store_all(plan, paths, storage, engine, submission_id, journalled, project_acc, threads, deep, show_progress):
+def _store_all(plan, files, storage, engine, submission_id, journalled, project_acc, threads, deep, show_progress):
     sample_acc = {s.alias: s.accession for s in plan.samples}
     todo, facts = [], {}
     for run in plan.new("runs"):
-        if _unchanged(journalled.get(run.filename), paths[run.filename]):
+        if _unchanged(journalled.get(run.filename), files[run.filename][1]):
             facts[run.filename] = journalled[run.filename]
         else:
             todo.append(run)
     if facts:
         log.info("%d file(s) already checked by an earlier attempt; not read again", len(facts))
-    total = sum(paths[r.filename].stat().st_size for r in todo)
+    total = sum(files[r.filename][1].st_size for r in todo)
     label = "uploading" if storage.mode == "minio" else "hashing"
     progress = make_progress(total, len(todo), label=label) if show_progress and todo else None
+    deep_facts: dict = {}
 
-    def work(run: PlannedRun) -> dict:
-        path = paths[run.filename]
-        mtime_ns = path.stat().st_mtime_ns
+    def store_one(run: PlannedRun) -> dict:
+        path, st = files[run.filename]
         key = ObjectKey(project_acc, sample_acc[run.sample_alias], run.accession, run.filename)
         stored = storage.store(path, key, expected_type=run.expected_type, declared_md5=run.declared_md5,
-                               progress=progress)
-        out = _facts_dict(stored, mtime_ns)
+                               progress=progress)  # store() reports bytes and the finished file
+        # mtime as planned: if the file changes after that, a re-run sees it differ and reads it again
+        out = _facts_dict(stored, st.st_mtime_ns)
         if deep:
             try:
                 deep_facts[run.filename] = found = deep_check(path, out["file_type"], filename=run.filename)
@@ -369,10 +428,18 @@ def _store_all(plan, paths, storage, engine, submission_id, journalled, project_
                 storage.discard(stored.file_path)
                 raise
             out["read_count"] = found.read_count
-        return out  # store() has told the progress display the file is done
+        return out
+
+    def work(batch: list[PlannedRun]) -> list[tuple[PlannedRun, dict | FileProblem]]:
+        outcomes = []
+        for run in batch:
+            try:
+                outcomes.append((run, store_one(run)))
+            except FileProblem as exc:
+                outcomes.append((run, exc))
+        return outcomes
 
     problems: list[dict] = []
-    deep_facts: dict = {}
     unsaved: dict[str, dict] = {}
     last_flush = [time.monotonic()]
 
@@ -383,19 +450,22 @@ def _store_all(plan, paths, storage, engine, submission_id, journalled, project_
             unsaved.clear()
         last_flush[0] = time.monotonic()
 
-    def on_done(run, outcome):
-        if run is not None:
-            if isinstance(outcome, FileProblem):
-                problems.append(_problem(run, outcome))
-            elif isinstance(outcome, BaseException):
-                raise outcome
-            else:
-                facts[run.filename] = unsaved[run.filename] = outcome
+    def on_done(batch, outcomes):
+        if batch is not None:
+            if isinstance(outcomes, BaseException):
+                raise outcomes
+            for run, outcome in outcomes:
+                if isinstance(outcome, FileProblem):
+                    problems.append(_problem(run, outcome))
+                else:
+                    facts[run.filename] = outcome
+                    if outcome["size"] >= JOURNAL_MIN_BYTES or storage.mode != "local":
+                        unsaved[run.filename] = outcome
         if time.monotonic() - last_flush[0] >= JOURNAL_FLUSH_SECONDS:
             flush()
 
     try:
-        _run_pool(todo, work, threads, on_done)
+        _run_pool(_batches(todo, files), work, _useful_threads(threads, todo, files, storage.mode), on_done)
     finally:
         if progress:
             progress.close()
@@ -404,14 +474,14 @@ def _store_all(plan, paths, storage, engine, submission_id, journalled, project_
         except SQLAlchemyError as exc:
             log.warning("could not journal checked files: %s", _db_reason(exc))
     if deep and not problems:
-        problems.extend(_pair_problems(plan, paths, facts, deep_facts))
+        problems.extend(_pair_problems(plan, files, facts, deep_facts))
     if problems:
         problems.sort(key=lambda p: (p["row"] or 0, p["column"] or ""))
         raise SubmissionFailed(_summary("file", problems), problems, None)
     return facts
 
 
-def _pair_problems(plan: Plan, paths: dict[str, Path], facts: dict[str, dict], deep_facts: dict) -> list[dict]:
+def _pair_problems(plan: Plan, files: dict, facts: dict[str, dict], deep_facts: dict) -> list[dict]:
     """Deep mode: paired FASTQ files of one row hold the same reads."""
     problems = []
     for fwd, rev in _pairs(plan):
@@ -420,7 +490,7 @@ def _pair_problems(plan: Plan, paths: dict[str, Path], facts: dict[str, dict], d
         try:
             for run in (fwd, rev):  # files an earlier attempt checked were not read this time
                 if run.filename not in deep_facts:
-                    deep_facts[run.filename] = deep_check(paths[run.filename], "FASTQ", filename=run.filename)
+                    deep_facts[run.filename] = deep_check(files[run.filename][0], "FASTQ", filename=run.filename)
             check_pair(deep_facts[fwd.filename], deep_facts[rev.filename])
         except FileProblem as exc:
             problems.append(_problem(rev, exc))
@@ -454,16 +524,16 @@ def _facts_from_dict(f: dict):
                      file_type=f["file_type"], read_count=f.get("read_count"))
 
 
-def _check_only(plan: Plan, paths: dict[str, Path], threads: int, deep: bool, show_progress: bool) -> dict:
+def _check_only(plan: Plan, files: dict, threads: int, deep: bool, show_progress: bool) -> dict:
     """Dry run: every check a submission makes, nothing stored or written."""
     from ..files import ScanJob, scan_files
 
     runs = plan.new("runs")
     index = {r.filename: i for i, r in enumerate(runs)}
     mate_of = {rev.filename: index[fwd.filename] for fwd, rev in _pairs(plan)}
-    jobs = [ScanJob(path=paths[r.filename], filename=r.filename, expected_type=r.expected_type,
+    jobs = [ScanJob(path=files[r.filename][0], filename=r.filename, expected_type=r.expected_type,
                     declared_md5=r.declared_md5, mate_of=mate_of.get(r.filename)) for r in runs]
-    total = sum(paths[r.filename].stat().st_size for r in runs)
+    total = sum(files[r.filename][1].st_size for r in runs)
     progress = make_progress(total, len(jobs), label="hashing") if show_progress and jobs else None
     try:
         outcomes = scan_files(jobs, threads=threads, progress=progress, deep=deep)
@@ -475,7 +545,7 @@ def _check_only(plan: Plan, paths: dict[str, Path], threads: int, deep: bool, sh
         if isinstance(outcome, FileProblem):
             problems.append(_problem(run, outcome))
         else:
-            facts[run.filename] = {"file_path": str(paths[run.filename]), "size": outcome.size,
+            facts[run.filename] = {"file_path": str(files[run.filename][0]), "size": outcome.size,
                                    "md5": outcome.md5, "sha256": outcome.sha256,
                                    "file_type": outcome.file_type, "read_count": outcome.read_count}
     if problems:

@@ -6,6 +6,7 @@ QC reports are kept under the data dir.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import BinaryIO
@@ -28,7 +29,8 @@ class LocalStorage:
         )
         if progress is not None:
             progress.file_done(key.filename)
-        return StoredFile(file_path=str(Path(source).resolve()), facts=facts)
+        # absolute, not realpath'ed again: callers pass what resolve_file resolved
+        return StoredFile(file_path=os.path.abspath(source), facts=facts)
 
     def verify(self, stored: StoredFile) -> None:
         path = Path(stored.file_path)
