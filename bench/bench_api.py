@@ -35,7 +35,11 @@ sys.path.insert(0, str(ROOT))
 
 from nfdp_ingest.registry import db  # noqa: E402
 from nfdp_ingest.registry.models import (  # noqa: E402
-    AccessionCounter, Experiment, Project, Run, Sample,
+    AccessionCounter,
+    Experiment,
+    Project,
+    Run,
+    Sample,
 )
 
 PROJECTS, SAMPLES = 10, 50_000

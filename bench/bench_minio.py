@@ -97,7 +97,7 @@ def start_moto() -> tuple[subprocess.Popen, str]:
                 break
         except OSError:
             if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("moto server did not start")
+                raise RuntimeError("moto server did not start") from None
             time.sleep(0.1)
     return proc, f"127.0.0.1:{port}"
 

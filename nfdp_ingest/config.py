@@ -7,9 +7,9 @@ nothing below reads the environment itself.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
 
 from .errors import UsageError
 
@@ -82,7 +82,7 @@ class Settings:
     def qc_path(self) -> Path:
         return self.qc_dir or self.data_dir / "qc"
 
-    def with_overrides(self, **changes) -> "Settings":
+    def with_overrides(self, **changes) -> Settings:
         """Flags win over environment: pass only the flags the user gave."""
         changes = {k: v for k, v in changes.items() if v is not None}
         minio_changes = {k[6:]: changes.pop(k) for k in list(changes) if k.startswith("minio_")}

@@ -22,10 +22,10 @@ from sqlalchemy import select
 from .cli.common import setup_logging
 from .config import from_env
 from .errors import NfdpError
+from .pipeline.submit import submit_sheet
 from .registry import db
 from .registry.models import Project
 from .registry.projects import create_project
-from .pipeline.submit import submit_sheet
 
 DEMO_TITLE = "NFDP demo: Arabian camel whole-genome and transcriptome"
 BASES = "ACGT"

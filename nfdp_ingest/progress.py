@@ -66,7 +66,7 @@ class Progress:
             self._closed = True
             self._finish()
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -141,8 +141,14 @@ class LiveProgress(Progress):
     def __init__(self, total_bytes: int, total_files: int, label: str, stream: TextIO):
         super().__init__(total_bytes, total_files, label)
         from rich.console import Console
-        from rich.progress import (BarColumn, DownloadColumn, Progress as RichProgress,
-                                   TextColumn, TimeRemainingColumn, TransferSpeedColumn)
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+        from rich.progress import Progress as RichProgress
 
         self._rich = RichProgress(
             TextColumn("{task.description}"), BarColumn(),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import fields as dc_fields
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError

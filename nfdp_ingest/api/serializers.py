@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any
 
 PROJECT_FIELDS = ("accession", "title", "description", "project_type", "release_date", "created_at")
 SAMPLE_FIELDS = (

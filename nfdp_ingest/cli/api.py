@@ -73,7 +73,8 @@ def token_group() -> None:
 @handle_errors
 def token_create(name, settings) -> None:
     """Create a token and print it once (only its SHA-256 is stored)."""
-    from ..registry import db as registry_db, tokens
+    from ..registry import db as registry_db
+    from ..registry import tokens
 
     engine = registry_db.open_registry(settings.db_url)
     with registry_db.transaction(engine) as session:
@@ -88,7 +89,8 @@ def token_create(name, settings) -> None:
 @handle_errors
 def token_revoke(name, settings) -> None:
     """Revoke the token called NAME."""
-    from ..registry import db as registry_db, tokens
+    from ..registry import db as registry_db
+    from ..registry import tokens
 
     engine = registry_db.open_registry(settings.db_url)
     with registry_db.transaction(engine) as session:
@@ -109,7 +111,8 @@ def filereport(accession, fmt, fields, public_url, settings) -> None:
     (the same rows as GET /api/v1/filereport)."""
     from ..api.filereport import download_base, parse_fields, render, report_rows
     from ..errors import InvalidInput
-    from ..registry import db as registry_db, queries
+    from ..registry import db as registry_db
+    from ..registry import queries
 
     try:
         chosen = parse_fields(fields)

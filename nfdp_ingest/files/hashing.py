@@ -19,9 +19,9 @@ import os
 import re
 import stat
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .detect import (
     SUPPORTED,
@@ -66,7 +66,7 @@ class FileFacts:
     read_count: int | None = None
     filename: str | None = None          # the name as the sheet wrote it
     compressed: bool = False             # gzip / BGZF content
-    deep: "DeepFacts | None" = None      # filled by --deep checks
+    deep: DeepFacts | None = None      # filled by --deep checks
 
 
 class HashingReader:
@@ -149,7 +149,7 @@ class HashingReader:
     def close(self) -> None:
         self._f.close()
 
-    def __enter__(self) -> "HashingReader":
+    def __enter__(self) -> HashingReader:
         return self
 
     def __exit__(self, *exc) -> None:

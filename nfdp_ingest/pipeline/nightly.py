@@ -342,7 +342,10 @@ def _file_away(inbox: Path, day: str, found: _Found, out: SheetOutcome, report: 
     """Reports first, then one atomic rename of the sheet (crash-safe)."""
     where = "failed" if out.status == FAILED else "done"
     dest, rjson, rhtml = _target(inbox, where, day, found)
-    rel = lambda p: str(p.relative_to(inbox))
+
+    def rel(p: Path) -> str:
+        return str(p.relative_to(inbox))
+
     report = dict(report)
     report["nightly"] = {"outcome": out.status, "run_at": run_at, "sheet": out.sheet,
                          "moved_to": rel(dest), "first_error": out.reason,

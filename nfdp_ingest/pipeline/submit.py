@@ -19,7 +19,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import Settings
 from ..errors import InfrastructureError, InvalidInput, NfdpError
-from ..files import FileProblem, check_pair, deep_check, resolve_file
+from ..files import (
+    FileFacts,
+    FileProblem,
+    ScanJob,
+    check_pair,
+    deep_check,
+    resolve_file,
+    scan_files,
+)
 from ..progress import make_progress
 from ..registry.db import open_registry, transaction
 from ..registry.projects import get_project
@@ -517,17 +525,13 @@ def _verify_all(plan: Plan, storage, facts: dict[str, dict]) -> None:
         raise SubmissionFailed(_summary("file", problems), problems, None)
 
 
-def _facts_from_dict(f: dict):
-    from ..files import FileFacts
-
+def _facts_from_dict(f: dict) -> FileFacts:
     return FileFacts(path=f["file_path"], size=f["size"], md5=f["md5"], sha256=f["sha256"],
                      file_type=f["file_type"], read_count=f.get("read_count"))
 
 
 def _check_only(plan: Plan, files: dict, threads: int, deep: bool, show_progress: bool) -> dict:
     """Dry run: every check a submission makes, nothing stored or written."""
-    from ..files import ScanJob, scan_files
-
     runs = plan.new("runs")
     index = {r.filename: i for i, r in enumerate(runs)}
     mate_of = {rev.filename: index[fwd.filename] for fwd, rev in _pairs(plan)}

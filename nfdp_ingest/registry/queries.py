@@ -13,8 +13,9 @@ so the last page costs what the first one does.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from sqlalchemy import Select, false, func, select
 from sqlalchemy.engine import Connection
@@ -171,7 +172,6 @@ def _id_query(conn: Connection, resource: str, filters: Mapping[str, str]) -> Se
 
 def count(conn: Connection, resource: str, filters: Mapping[str, str] | None = None) -> int:
     query = _id_query(conn, resource, filters or {})
-    model = RESOURCES[resource].model
     return conn.execute(query.with_only_columns(func.count())).scalar_one()
 
 
@@ -287,7 +287,6 @@ def filereport_rows(
     query = query.where(column == scope_id)
     result = conn.execution_options(yield_per=yield_per).execute(query)
     try:
-        for row in result.mappings():
-            yield row
+        yield from result.mappings()
     finally:
         result.close()

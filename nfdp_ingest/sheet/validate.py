@@ -340,10 +340,10 @@ class _Validator:
                     corr[i] = f"{v!r} corrected to {c!r}"
         if any(x is not None for x in err[:-1]):
             row_err = err[codes]
-            self.emit(self.errors, row_err != None, col, row_err)
+            self.emit(self.errors, row_err != None, col, row_err)  # noqa: E711 (elementwise)
         if any(x is not None for x in corr[:-1]):
             row_corr = corr[codes]
-            self.emit(self.warnings, row_corr != None, col, row_corr)
+            self.emit(self.warnings, row_corr != None, col, row_corr)  # noqa: E711 (elementwise)
         self.norm[col] = pd.Series(canon[codes], dtype=object, index=s.index)
 
     def check_enums_and_countries(self):

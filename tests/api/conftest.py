@@ -8,12 +8,15 @@ import threading
 from pathlib import Path
 
 import pytest
+
 TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
 from factories import demo_tree, make_token  # noqa: E402
+
 from nfdp_ingest.api import create_app  # noqa: E402
+
 from .helpers import serve, stop  # noqa: E402
 
 

@@ -8,10 +8,11 @@ import json
 
 import pytest
 
-from .helpers import run_cli
-from nfdp_ingest.config import Settings
 from nfdp_ingest.api import create_app
+from nfdp_ingest.config import Settings
 from nfdp_ingest.registry.queries import FILEREPORT_FIELDS
+
+from .helpers import run_cli
 
 
 def test_json_rows_for_a_project(client, demo):

@@ -8,7 +8,6 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
 import requests
 
 from .helpers import VENV_BIN

@@ -10,8 +10,8 @@ from dataclasses import replace
 
 import pytest
 import requests
-
 from factories import make_experiment, make_project, make_qc, make_run, make_sample
+
 from nfdp_ingest.api import create_app
 from nfdp_ingest.config import MinioSettings
 from nfdp_ingest.registry.db import transaction

@@ -6,9 +6,9 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from factories import make_experiment, make_project, make_run, make_sample
 from sqlalchemy import select
 
-from factories import make_experiment, make_project, make_run, make_sample
 from nfdp_ingest.api import create_app
 from nfdp_ingest.api.runs import DEV_MODE_MESSAGE
 from nfdp_ingest.api.serializers import EXPERIMENT_FIELDS, PROJECT_FIELDS, RUN_FIELDS, SAMPLE_FIELDS

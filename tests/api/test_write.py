@@ -7,11 +7,12 @@ import hashlib
 import pytest
 from sqlalchemy import func, select
 
-from .helpers import run_cli
 from nfdp_ingest.errors import InvalidInput
 from nfdp_ingest.registry import tokens
 from nfdp_ingest.registry.db import transaction
 from nfdp_ingest.registry.models import ApiToken, Experiment
+
+from .helpers import run_cli
 
 SEED_BODY = {
     "sample_accession": "NFDP-SAM-000001", "platform": "ILLUMINA",

@@ -2,10 +2,26 @@ import gzip
 
 import pytest
 
-from nfdp_ingest.files import (FileFacts, FileProblem, ScanJob, check_pair, deep_check, mate_key,
-                               mates_problem, scan_files)
-from tests.fixtures_files import (fastq_text, requires_tools, write_bam, write_cram, write_fastq,
-                                  write_fastq_pair, write_truncated_gzip, write_vcf)
+from nfdp_ingest.files import (
+    FileFacts,
+    FileProblem,
+    ScanJob,
+    check_pair,
+    deep_check,
+    mate_key,
+    mates_problem,
+    scan_files,
+)
+from tests.fixtures_files import (
+    fastq_text,
+    requires_tools,
+    write_bam,
+    write_cram,
+    write_fastq,
+    write_fastq_pair,
+    write_truncated_gzip,
+    write_vcf,
+)
 
 
 @pytest.mark.parametrize("gz", [True, False])

@@ -3,9 +3,14 @@ import gzip
 import pytest
 
 from nfdp_ingest.errors import InvalidInput
-from nfdp_ingest.files import (SUPPORTED, FileProblem, describe_content, sniff_type,
-                               type_from_extension)
-from tests.fixtures_files import (fastq_text, requires_tools, write_bam, write_cram, write_vcf)
+from nfdp_ingest.files import (
+    SUPPORTED,
+    FileProblem,
+    describe_content,
+    sniff_type,
+    type_from_extension,
+)
+from tests.fixtures_files import fastq_text, requires_tools, write_bam, write_cram, write_vcf
 
 
 @pytest.mark.parametrize("name, expected", [

@@ -5,12 +5,28 @@ import threading
 
 import pytest
 
-from nfdp_ingest.files import (FileFacts, FileProblem, HashingReader, ScanJob, scan_file,
-                               scan_files)
-from nfdp_ingest.files import hashing
-from tests.fixtures_files import (fastq_text, md5_of, requires_tools, sha256_of, write_bam,
-                                  write_cram, write_empty, write_fastq, write_mislabelled,
-                                  write_truncated_gzip, write_vcf)
+from nfdp_ingest.files import (
+    FileFacts,
+    FileProblem,
+    HashingReader,
+    ScanJob,
+    hashing,
+    scan_file,
+    scan_files,
+)
+from tests.fixtures_files import (
+    fastq_text,
+    md5_of,
+    requires_tools,
+    sha256_of,
+    write_bam,
+    write_cram,
+    write_empty,
+    write_fastq,
+    write_mislabelled,
+    write_truncated_gzip,
+    write_vcf,
+)
 
 
 class Recorder:

@@ -1,7 +1,6 @@
 import io
 import re
 import threading
-import time
 
 from nfdp_ingest.progress import LiveProgress, LogProgress, Progress, make_progress
 

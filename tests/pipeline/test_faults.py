@@ -116,7 +116,7 @@ def test_four_concurrent_submissions_get_unique_accessions(engine, project, tmp_
     procs = [popen_cli("submit", s, "--project", project, "--format", "json", "--quiet", env=cli_env)
              for s in sheets]
     outs = [p.communicate(timeout=180) for p in procs]
-    for p, (out, err) in zip(procs, outs):
+    for p, (_out, err) in zip(procs, outs):
         assert p.returncode == 0, err
     results = [json.loads(out) for out, _ in outs]
     runs = [r["accession"] for res in results for r in res["runs"]]

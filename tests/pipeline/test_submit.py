@@ -8,11 +8,17 @@ import re
 import pytest
 from sqlalchemy import select, text
 
-from nfdp_ingest.errors import InfrastructureError, InvalidInput
+from nfdp_ingest.errors import InvalidInput
 from nfdp_ingest.pipeline.submit import SheetInvalid, SubmissionFailed, submit_sheet
 from nfdp_ingest.registry import db
-from nfdp_ingest.registry.models import Run, Sample, Submission
-from tests.fixtures_files import write_bam, write_fastq, write_fastq_pair, write_mislabelled, write_vcf
+from nfdp_ingest.registry.models import Run, Submission
+from tests.fixtures_files import (
+    write_bam,
+    write_fastq,
+    write_fastq_pair,
+    write_mislabelled,
+    write_vcf,
+)
 
 from .conftest import accessions, counts, row, run_cli, write_sheet
 
