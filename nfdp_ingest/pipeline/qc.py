@@ -34,6 +34,7 @@ from sqlalchemy import exists, select
 
 from ..config import Settings
 from ..errors import InfrastructureError, InvalidInput, NfdpError, UsageError
+from ..registry.accessions import accession_order
 from ..registry.db import open_registry, transaction
 from ..registry.models import Experiment, Project, QCReport, Run, Sample
 from ..resources import sheets_dir
@@ -332,7 +333,7 @@ def _select_runs(engine, run_accessions: list[str] | None, project: str | None) 
                          .join(Sample, Experiment.sample_id == Sample.id)
                          .join(Project, Sample.project_id == Project.id)
                          .where(Project.accession == project))
-            runs = session.execute(query.order_by(Run.accession)).scalars().all()
+            runs = session.execute(query.order_by(*accession_order(Run.accession))).scalars().all()
         return [_RunRef(r.id, r.accession, r.filename, r.file_path) for r in runs]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlalchemy.orm import Session
 
 KINDS = ("PRJ", "SAM", "EXP", "RUN", "SUB")
@@ -23,6 +23,14 @@ def format_accession(kind: str, number: int) -> str:
 def parse_accession(accession: str) -> tuple[str, int] | None:
     match = ACCESSION_RE.match(accession or "")
     return (match.group(1), int(match.group(2))) if match else None
+
+
+def accession_order(column, descending: bool = False) -> tuple:
+    """ORDER BY terms that sort accessions by number: NFDP-RUN-999999 before
+    NFDP-RUN-1000000 (shorter first, then as text). Backed by the
+    ``ix_*_accession_order`` expression indexes."""
+    length = func.length(column)
+    return (length.desc(), column.desc()) if descending else (length, column)
 
 
 def reserve(session: Session, kind: str, count: int = 1) -> list[str]:

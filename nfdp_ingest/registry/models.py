@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -133,8 +134,6 @@ class Experiment(Base):
     __tablename__ = "experiment"
     __table_args__ = (
         Index("ix_experiment_key", "sample_id", "platform", "instrument_model", "library_strategy"),
-        Index("ix_experiment_platform", "platform", "accession"),
-        Index("ix_experiment_strategy", "library_strategy", "accession"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     accession: Mapped[str] = mapped_column(String(32), unique=True)
@@ -158,7 +157,6 @@ class Run(Base):
     __tablename__ = "run"
     __table_args__ = (
         Index("ix_run_filename_md5", "filename", "checksum_md5"),
-        Index("ix_run_file_type", "file_type", "accession"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     accession: Mapped[str] = mapped_column(String(32), unique=True)
@@ -200,3 +198,18 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# Lists are ordered by accession *number* (see accessions.accession_order):
+# expression indexes on (length(accession), accession), alone and after the
+# columns the API filters on, so a page is an index walk, not a sort.
+def _order_index(name: str, table, *leading: str) -> Index:
+    columns = [table.c[c] for c in leading]
+    return Index(name, *columns, func.length(table.c.accession), table.c.accession)
+
+
+for _model in (Project, Sample, Experiment, Run):
+    _order_index(f"ix_{_model.__tablename__}_accession_order", _model.__table__)
+_order_index("ix_experiment_platform", Experiment.__table__, "platform")
+_order_index("ix_experiment_strategy", Experiment.__table__, "library_strategy")
+_order_index("ix_run_file_type", Run.__table__, "file_type")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from ..errors import InvalidInput
-from .accessions import reserve
+from .accessions import accession_order, reserve
 from .db import transaction
 from .models import Project
 
@@ -47,7 +47,7 @@ def create_project(
 
 def list_projects(engine: Engine) -> list[dict]:
     with transaction(engine) as session:
-        return [project_record(p) for p in session.scalars(select(Project).order_by(Project.accession))]
+        return [project_record(p) for p in session.scalars(select(Project).order_by(*accession_order(Project.accession)))]
 
 
 def get_project(session, accession: str) -> Project:

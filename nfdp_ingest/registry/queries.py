@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Select, false, func, select
 from sqlalchemy.engine import Connection
 
-from .accessions import parse_accession
+from .accessions import accession_order, parse_accession
 from .models import Experiment, Project, QCReport, Run, Sample
 
 
@@ -191,17 +191,19 @@ def list_page(
     limit = min(per_page, total - offset)
     if offset + limit / 2 <= total / 2:
         ids = conn.execute(
-            ids_query.with_only_columns(model.id).order_by(model.accession).limit(limit).offset(offset)
+            ids_query.with_only_columns(model.id).order_by(*accession_order(model.accession))
+            .limit(limit).offset(offset)
         ).scalars().all()
     else:  # nearer the end: walk the index backwards
         from_end = total - offset - limit
         ids = conn.execute(
-            ids_query.with_only_columns(model.id).order_by(model.accession.desc()).limit(limit).offset(from_end)
+            ids_query.with_only_columns(model.id).order_by(*accession_order(model.accession, descending=True))
+            .limit(limit).offset(from_end)
         ).scalars().all()
     if not ids:
         return [], total
     rows = conn.execute(
-        RESOURCES[resource].record().where(model.id.in_(ids)).order_by(model.accession)
+        RESOURCES[resource].record().where(model.id.in_(ids)).order_by(*accession_order(model.accession))
     ).mappings().all()
     return list(rows), total
 
@@ -280,7 +282,7 @@ def filereport_rows(
         .join(Experiment, Run.experiment_id == Experiment.id)
         .join(Sample, Experiment.sample_id == Sample.id)
         .join(Project, Sample.project_id == Project.id)
-        .order_by(Run.accession)
+        .order_by(*accession_order(Run.accession))
     )
     column = {"project": Sample.project_id, "sample": Experiment.sample_id,
               "experiment": Run.experiment_id, "run": Run.id}[what]
