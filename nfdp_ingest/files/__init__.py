@@ -12,11 +12,19 @@ from .detect import (
     sniff_type,
     type_from_extension,
 )
-from .hashing import CHUNK_SIZE, FileFacts, HashingReader, ScanJob, scan_file, scan_files
+from .hashing import (
+    CHUNK_SIZE,
+    FileFacts,
+    HashingReader,
+    ScanJob,
+    file_digest,
+    scan_file,
+    scan_files,
+)
 from .problems import FileProblem
 
 __all__ = [
     "CHUNK_SIZE", "DeepFacts", "FileFacts", "FileProblem", "HashingReader", "SUPPORTED",
-    "SUPPORTED_TEXT", "ScanJob", "check_pair", "deep_check", "describe_content", "mate_key",
+    "SUPPORTED_TEXT", "ScanJob", "check_pair", "deep_check", "describe_content", "file_digest", "mate_key",
     "mates_problem", "resolve_file", "scan_file", "scan_files", "sniff_type", "type_from_extension",
 ]

@@ -330,6 +330,15 @@ class HashingReader:
 
 # -----------------------------------------------------------------------------------------
 
+def file_digest(path: str | os.PathLike, algorithm: str = "md5") -> str:
+    """Hex digest of a whole file (sheets, generated examples): 1 MiB reads."""
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def scan_file(path: str | os.PathLike, *, filename: str, expected_type: str | None = None,
               declared_md5: str | None = None, progress: Any = None, chunk_size: int = CHUNK_SIZE,
               sha256: bool = True, parallel: bool = True) -> FileFacts:

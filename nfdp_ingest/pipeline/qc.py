@@ -154,6 +154,16 @@ def _verdict(fails: list[str], warns: list[str]) -> tuple[str, list[str]]:
     return "passed", []
 
 
+def _check_read_count(total, th, fails: list[str], warns: list[str]) -> None:
+    """The read-count thresholds both tools share."""
+    if total is None:
+        return
+    if th.min_total_sequences and total < th.min_total_sequences:
+        fails.append(f"{total} reads, fewer than the minimum {th.min_total_sequences}")
+    elif th.warn_total_sequences and total < th.warn_total_sequences:
+        warns.append(f"{total} reads, fewer than {th.warn_total_sequences}")
+
+
 def fastqc_status(summary: dict[str, Any], th: FastqcThresholds) -> tuple[str, list[str]]:
     """``passed`` / ``warn`` / ``failed`` and the reasons, from a parsed FastQC summary."""
     fails: list[str] = []
@@ -166,11 +176,8 @@ def fastqc_status(summary: dict[str, Any], th: FastqcThresholds) -> tuple[str, l
         elif verdict == "warn":
             warns.append(f"module '{module}' warned")
     total = summary.get("total_sequences")
+    _check_read_count(total, th, fails, warns)
     if total is not None:
-        if th.min_total_sequences and total < th.min_total_sequences:
-            fails.append(f"{total} reads, fewer than the minimum {th.min_total_sequences}")
-        elif th.warn_total_sequences and total < th.warn_total_sequences:
-            warns.append(f"{total} reads, fewer than {th.warn_total_sequences}")
         poor = summary.get("poor_quality_sequences")
         if poor is not None and total and th.max_poor_quality_percent >= 0:
             pct = 100.0 * poor / total
@@ -185,12 +192,7 @@ def fastqc_status(summary: dict[str, Any], th: FastqcThresholds) -> tuple[str, l
 def multiqc_status(summary: dict[str, Any], th: MultiqcThresholds) -> tuple[str, list[str]]:
     fails: list[str] = []
     warns: list[str] = []
-    total = summary.get("total_sequences")
-    if total is not None:
-        if th.min_total_sequences and total < th.min_total_sequences:
-            fails.append(f"{total} reads, fewer than the minimum {th.min_total_sequences}")
-        elif th.warn_total_sequences and total < th.warn_total_sequences:
-            warns.append(f"{total} reads, fewer than {th.warn_total_sequences}")
+    _check_read_count(summary.get("total_sequences"), th, fails, warns)
     pf = summary.get("percent_fails")
     if isinstance(pf, (int, float)):
         if pf > th.fail_percent_fails:

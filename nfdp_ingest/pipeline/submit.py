@@ -7,7 +7,6 @@ exit code says whose fault it was (1 the input's, 3 the infrastructure's).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import time
@@ -25,6 +24,7 @@ from ..files import (
     ScanJob,
     check_pair,
     deep_check,
+    file_digest,
     resolve_file,
     scan_files,
 )
@@ -158,11 +158,8 @@ class _Phases:
 
 
 def sheet_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    """A sheet's identity for resume and duplicate detection."""
+    return file_digest(path, "sha256")
 
 
 def _project_accession(report: SheetReport, project: str | None) -> str:
