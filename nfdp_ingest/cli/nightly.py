@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from ..pipeline.nightly import render_summary_html, run_nightly
 from .common import echo_json, handle_errors, settings_options, setup_logging
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -76,6 +75,8 @@ def nightly(inbox, settle, threads, files_root, remove_source, summary_path, fmt
     """
     setup_logging()
     show_progress = _isatty(sys.stdout) and _isatty(sys.stderr)
+    from ..pipeline.nightly import render_summary_html, run_nightly  # heavy: pandas, pandera
+
     summary = run_nightly(settings, inbox, settle_seconds=settle, threads=threads, files_root=files_root,
                           remove_source=remove_source, show_progress=show_progress)
     if summary_path:

@@ -8,8 +8,6 @@ from pathlib import Path
 import click
 
 from ..errors import NfdpError
-from ..pipeline.report import failure_dict, render_submission_html
-from ..pipeline.submit import submit_sheet
 from .common import echo_json, handle_errors, settings_options, setup_logging, write_report_file
 
 
@@ -37,6 +35,10 @@ def submit(sheet, project, checklist, files_root, threads, deep, dry_run, fmt, r
     refused, 3 when the database or storage failed; nothing is committed then,
     and running the same command again resumes with the same accessions.
     """
+    # imported here: pandas and pandera would slow every other command's start
+    from ..pipeline.report import failure_dict, render_submission_html
+    from ..pipeline.submit import submit_sheet
+
     if not quiet:
         setup_logging()
     try:
