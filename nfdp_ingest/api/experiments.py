@@ -63,7 +63,7 @@ def validate_body(body: object) -> dict:
         errors.append({"field": "sample_accession", "message": "sample_accession is required"})
     elif not isinstance(sample, str):
         errors.append({"field": "sample_accession", "message": "sample_accession must be a string"})
-    for name in REQUIRED[1:]:
+    for name in (*REQUIRED[1:], "library_selection", "library_name"):
         if name in body and body[name] is not None and not isinstance(body[name], str):
             errors.append({"field": name, "message": f"{name} must be a string"})
     if "insert_size" in body and body["insert_size"] is not None and (

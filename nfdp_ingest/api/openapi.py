@@ -9,6 +9,11 @@ from .. import __version__
 from ..registry.queries import FILEREPORT_FIELDS
 from .common import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 
+# Exactly what the endpoint accepts: comma-separated known field names, blanks
+# around them and empty items ignored.
+_FIELD_NAME = "(" + "|".join(FILEREPORT_FIELDS) + ")?"
+_FIELDS_PATTERN = rf"^\s*{_FIELD_NAME}\s*(,\s*{_FIELD_NAME}\s*)*$"
+
 P = "/api/v1"
 
 
@@ -71,9 +76,10 @@ SCHEMAS: dict[str, Any] = {
             "library_strategy": _s("string", example="WGS", description="WGS, WXS, RNA-Seq, AMPLICON, …"),
             "library_source": _s("string", example="GENOMIC"),
             "library_layout": _s("string", example="PAIRED", description="PAIRED or SINGLE"),
-            "insert_size": _s("integer", minimum=1, example=350, description="Insert size in bp"),
-            "library_selection": _s("string", example="RANDOM"),
-            "library_name": _s("string"),
+            # optional fields may also be sent as null ("not given"), as the API accepts
+            "insert_size": _s("integer", True, minimum=1, example=350, description="Insert size in bp"),
+            "library_selection": _s("string", True, example="RANDOM"),
+            "library_name": _s("string", True),
         },
     },
     "Run": {
@@ -214,11 +220,12 @@ def build() -> dict[str, Any]:
             "summary": "One row per run file under a project, sample, experiment or run (streamed)",
             "parameters": [
                 {"name": "accession", "in": "query", "required": True,
-                 "schema": {"type": "string", "example": "NFDP-PRJ-000001"}},
+                 "schema": {"type": "string", "minLength": 1, "example": "NFDP-PRJ-000001"}},
                 {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "tsv"],
                                                               "default": "json"}},
                 {"name": "fields", "in": "query", "description": "comma-separated subset of: "
-                 + ", ".join(FILEREPORT_FIELDS), "schema": {"type": "string"}},
+                 + ", ".join(FILEREPORT_FIELDS),
+                 "schema": {"type": "string", "pattern": _FIELDS_PATTERN}},
             ],
             "responses": {
                 "200": {"description": "Rows (an empty list when the accession has no runs)", "content": {

@@ -92,6 +92,8 @@ def test_unknown_sample_is_404(client, engine, demo, token):
     ({"sample_accession": None}, "sample_accession"),
     ({"sample_accession": 17}, "sample_accession"),
     ({"platform": 3}, "platform"),
+    ({"library_name": {}}, "library_name"),  # found by schemathesis --checks all
+    ({"library_selection": ["PCR"]}, "library_selection"),
     ({"colour": "blue"}, "colour"),
 ])
 def test_invalid_field_is_422_naming_it(client, engine, demo, token, change, field):
