@@ -8,11 +8,11 @@ from functools import cache
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import InfrastructureError, SchemaMissing
+from ..errors import InfrastructureError, SchemaMissing, UsageError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -37,6 +37,13 @@ def make_engine(url: str, *, immediate: bool = True, **kwargs) -> Engine:
     """``immediate``: on SQLite, take the write lock when a transaction begins
     (writers); readers (the API) pass False so they never wait for a writer."""
     url = normalise_url(url)
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise UsageError(f"{url!r} is not a database URL (e.g. sqlite:///path/nfdp.sqlite3 or "
+                         "postgresql://user@host:5432/dbname)") from None
+    if backend not in ("sqlite", "postgresql"):
+        raise UsageError(f"database {backend!r} is not supported; use SQLite or PostgreSQL")
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
