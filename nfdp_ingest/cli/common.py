@@ -31,7 +31,7 @@ def settings_options(func: Callable) -> Callable:
         settings = from_env().with_overrides(database_url=database_url, storage=storage, data_dir=data_dir)
         return func(*args, settings=settings, **kwargs)
 
-    return wrapper
+    return handle_errors(wrapper)  # a bad NFDP_* variable is a usage error too, not a traceback
 
 
 def handle_errors(func: Callable) -> Callable:
