@@ -1,0 +1,27 @@
+"""The wheel carries the data the code reads: checklists, vocabularies, QC thresholds, templates."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_brings_checklists_vocabularies_and_templates(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(REPO)],
+                   check=True, capture_output=True, timeout=300)
+    (wheel,) = tmp_path.glob("nfdp_ingest-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    data = "nfdp_ingest/_data/"
+    for checklist in (REPO / "sheets" / "checklists").glob("*.json"):
+        assert f"{data}sheets/checklists/{checklist.name}" in names
+    for vocabulary in (REPO / "sheets" / "vocabulary").glob("*.json"):
+        assert f"{data}sheets/vocabulary/{vocabulary.name}" in names
+    assert f"{data}sheets/qc_thresholds.toml" in names
+    for template in (REPO / "templates").glob("*.j2"):
+        assert f"{data}templates/{template.name}" in names
+    assert "nfdp_ingest/registry/migrations/versions/0002_order_lists_by_accession_number.py" in names
+    assert not any("examples/demo" in n for n in names)  # what `make demo` generates stays out
