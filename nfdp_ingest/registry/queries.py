@@ -125,38 +125,33 @@ def resolve(conn: Connection, what: str, accession: str) -> int:
     return found
 
 
+# Parent filters: (list, parent) → the tables to join, in order, and the column
+# holding the parent's id.
+_PARENT_PATHS = {
+    ("samples", "project"): ((), Sample.project_id),
+    ("experiments", "sample"): ((), Experiment.sample_id),
+    ("experiments", "project"): ((Sample,), Sample.project_id),
+    ("runs", "experiment"): ((), Run.experiment_id),
+    ("runs", "sample"): ((Experiment,), Experiment.sample_id),
+    ("runs", "project"): ((Experiment, Sample), Sample.project_id),
+}
+_JOIN_ON = {Experiment: Run.experiment_id == Experiment.id, Sample: Experiment.sample_id == Sample.id}
+
+
 def _id_query(conn: Connection, resource: str, filters: Mapping[str, str]) -> Select:
     """``SELECT <model>.id, <model>.accession`` with the filters applied (resolved to ids)."""
     model = RESOURCES[resource].model
     query = select(model.id, model.accession).select_from(model)  # kept by with_only_columns(count())
-    joined_exp = joined_sample = False
+    joined: set = set()
     for name, value in filters.items():
         if name in _PARENT_MODEL:
             parent_id = resolve(conn, name, value)
-            if resource == "samples":  # project
-                query = query.where(Sample.project_id == parent_id)
-            elif resource == "experiments":
-                if name == "sample":
-                    query = query.where(Experiment.sample_id == parent_id)
-                else:
-                    if not joined_sample:
-                        query = query.join(Sample, Experiment.sample_id == Sample.id)
-                        joined_sample = True
-                    query = query.where(Sample.project_id == parent_id)
-            elif resource == "runs":
-                if name == "experiment":
-                    query = query.where(Run.experiment_id == parent_id)
-                else:
-                    if not joined_exp:
-                        query = query.join(Experiment, Run.experiment_id == Experiment.id)
-                        joined_exp = True
-                    if name == "sample":
-                        query = query.where(Experiment.sample_id == parent_id)
-                    else:
-                        if not joined_sample:
-                            query = query.join(Sample, Experiment.sample_id == Sample.id)
-                            joined_sample = True
-                        query = query.where(Sample.project_id == parent_id)
+            path, column = _PARENT_PATHS[(resource, name)]
+            for table in path:
+                if table not in joined:
+                    query = query.join(table, _JOIN_ON[table])
+                    joined.add(table)
+            query = query.where(column == parent_id)
         elif not _storable(value):  # a value no row can hold matches nothing
             query = query.where(false())
         elif name == "platform":
