@@ -62,6 +62,17 @@ def fresh_pg_database(template: str) -> tuple[str, callable]:
     return _pg_url(name), drop
 
 
+@pytest.fixture(scope="session")
+def s3():
+    """A real S3-protocol server (moto in server mode) on 127.0.0.1, one per test process.
+    MinIO itself cannot be installed here; the same `minio` client code talks to both."""
+    from tests.s3server import start_moto
+
+    server = start_moto()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
     """A migrated, empty database: a SQLite file, or a fresh PostgreSQL database."""

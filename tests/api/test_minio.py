@@ -8,22 +8,12 @@ import threading
 import uuid
 from dataclasses import replace
 
-import pytest
 import requests
 from factories import make_experiment, make_project, make_qc, make_run, make_sample
 
 from nfdp_ingest.api import create_app
 from nfdp_ingest.config import MinioSettings
 from nfdp_ingest.registry.db import transaction
-
-
-@pytest.fixture(scope="module")
-def s3():
-    from s3server import start_moto
-
-    server = start_moto()
-    yield server
-    server.stop()
 
 
 def test_download_redirect_followed_to_s3_matches_md5(settings, engine, s3, tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from minio import Minio
 from sqlalchemy import select
 
@@ -10,16 +9,8 @@ from nfdp_ingest.registry import db
 from nfdp_ingest.registry.models import Run
 from tests.fixtures_files import write_fastq_pair
 from tests.pipeline.conftest import counts, row, write_sheet
-from tests.s3server import start_moto
 
 from .conftest import age, by_sheet, nightly
-
-
-@pytest.fixture(scope="module")
-def s3():
-    server = start_moto()
-    yield server
-    server.stop()
 
 
 def test_remove_source_only_after_commit(engine, project, inbox, cli_env, s3):

@@ -17,15 +17,6 @@ from .helpers import add_project, add_run, qc_reports, write_gc_fastq
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def s3():
-    from tests.s3server import start_moto
-
-    server = start_moto()
-    yield server
-    server.stop()
-
-
 def test_qc_run_in_minio_mode(settings, database_url, tmp_path, s3):
     minio = MinioSettings(endpoint=s3.endpoint, access_key=s3.access_key, secret_key=s3.secret_key,
                           region=s3.region, retry_attempts=3, retry_max_seconds=10.0)

@@ -11,15 +11,8 @@ import pytest
 
 from nfdp_ingest.storage.base import ObjectKey
 from nfdp_ingest.storage.minio_store import MinioStorage
-from tests.s3server import FaultProxy, start_moto
+from tests.s3server import FaultProxy
 from tests.storage.storage_helpers import minio_settings, write_fastq_gz
-
-
-@pytest.fixture(scope="session")
-def s3():
-    server = start_moto()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
