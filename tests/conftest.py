@@ -62,9 +62,9 @@ def fresh_pg_database(template: str) -> tuple[str, callable]:
     return _pg_url(name), drop
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def s3():
-    """A real S3-protocol server (moto in server mode) on 127.0.0.1, one per test process.
+    """A real S3-protocol server (moto in server mode) on 127.0.0.1, fresh for each test module.
     MinIO itself cannot be installed here; the same `minio` client code talks to both."""
     from tests.s3server import start_moto
 
