@@ -33,31 +33,30 @@ class ApiState:
         self._write: Engine | None = None
         self._storage = None
 
+    def _once(self, attr: str, make):
+        """``self.<attr>``, made by ``make()`` the first time (thread-safe)."""
+        value = getattr(self, attr)
+        if value is None:
+            with self._lock:
+                value = getattr(self, attr)
+                if value is None:
+                    value = make()
+                    setattr(self, attr, value)
+        return value
+
     @property
     def read_engine(self) -> Engine:
-        if self._read is None:
-            with self._lock:
-                if self._read is None:
-                    self._read = registry_db.open_registry(self.settings.db_url, immediate=False)
-        return self._read
+        return self._once("_read", lambda: registry_db.open_registry(self.settings.db_url, immediate=False))
 
     @property
     def write_engine(self) -> Engine:
-        if self._write is None:
-            with self._lock:
-                if self._write is None:
-                    self._write = registry_db.open_registry(self.settings.db_url, immediate=True)
-        return self._write
+        return self._once("_write", lambda: registry_db.open_registry(self.settings.db_url, immediate=True))
 
     @property
     def storage(self):
-        if self._storage is None:
-            with self._lock:
-                if self._storage is None:
-                    from ..storage import open_storage
+        from ..storage import open_storage
 
-                    self._storage = open_storage(self.settings)
-        return self._storage
+        return self._once("_storage", lambda: open_storage(self.settings))
 
 
 def state() -> ApiState:

@@ -433,7 +433,7 @@ def _process(found: _Found, inbox: Path, settings: Settings, *, root: Path, thre
         return out
     try:
         result = submit_sheet(found.path, settings, project=project, files_root=root, threads=threads,
-                              show_progress=show_progress)
+                              show_progress=show_progress, sheet_sha256=digest)
     except NfdpError as exc:
         if exc.exit_code == EXIT_INFRA:
             raise

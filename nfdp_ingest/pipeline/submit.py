@@ -228,7 +228,9 @@ def submit_sheet(
     deep: bool = False,
     dry_run: bool = False,
     show_progress: bool = True,
+    sheet_sha256: str | None = None,
 ) -> SubmitResult:
+    """``sheet_sha256``: the sheet's digest when the caller has it already (nightly)."""
     started = time.monotonic()
     phase = _Phases()
     sheet = Path(sheet)
@@ -237,6 +239,7 @@ def submit_sheet(
     phase("validate")
     if not report.valid:
         raise SheetInvalid(report)
+    digest = sheet_sha256 or sheet_digest(sheet)  # identity for resume and duplicates
     project_acc = _project_accession(report, project)
     root = Path(files_root) if files_root else sheet.resolve().parent
     threads = max(1, threads or settings.threads)
@@ -262,7 +265,7 @@ def submit_sheet(
                           plan=plan, warnings=list(report.warnings))
     if plan.nothing_new:
         with transaction(engine) as session:
-            dup = journal.committed_duplicate(session, project_id, sheet_digest(sheet))
+            dup = journal.committed_duplicate(session, project_id, digest)
             result.submission = dup.accession if dup else None
         log.info("%s: nothing new, every entity is already registered", sheet.name)
         result.seconds = time.monotonic() - started
@@ -280,7 +283,7 @@ def submit_sheet(
     try:
         with transaction(engine) as session:
             submission, journalled = journal.reserve_plan(
-                session, project_id=project_id, sheet_name=str(sheet), sheet_sha256=sheet_digest(sheet),
+                session, project_id=project_id, sheet_name=str(sheet), sheet_sha256=digest,
                 checklist_id=report.checklist, storage=storage.mode, plan=plan,
             )
             submission_id, result.submission = submission.id, submission.accession

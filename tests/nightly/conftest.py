@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from nfdp_ingest.registry.projects import create_project
-from tests.pipeline.conftest import popen_cli, run_cli
+from tests.pipeline.conftest import popen_cli, run_cli, wait_for  # noqa: F401 (used by the tests here)
 
 CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
 
@@ -55,17 +55,6 @@ def age(*paths, seconds: float = 7200) -> None:
     then = time.time() - seconds
     for p in paths:
         os.utime(p, (then, then))
-
-
-def wait_for(predicate, timeout: float = 120, what: str = "condition", proc=None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"nightly ended ({proc.returncode}) before {what}: {proc.communicate()}")
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def dump_dom(path: Path, profile: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,15 @@ def run_cli(*args, env: dict, timeout: float = 120, **kw) -> subprocess.Complete
 def popen_cli(*args, env: dict, **kw) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "nfdp_ingest", *map(str, args)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def wait_for(predicate, timeout: float = 120, what: str = "condition", proc=None) -> None:
+    """Poll until ``predicate()``; fail early (with its output) if ``proc`` ends first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"process ended ({proc.returncode}) before {what}: {proc.communicate()}")
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")

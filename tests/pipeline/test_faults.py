@@ -12,23 +12,12 @@ from nfdp_ingest.registry import db
 from nfdp_ingest.registry.models import Submission, SubmissionItem
 from tests.fixtures_files import write_fastq, write_fastq_pair, write_sparse_fastq
 
-from .conftest import accessions, counts, popen_cli, row, run_cli, write_sheet
+from .conftest import accessions, counts, popen_cli, row, run_cli, wait_for, write_sheet
 
 
 def _journal(engine) -> list[str]:
     with db.transaction(engine) as s:
         return sorted(s.scalars(select(SubmissionItem.accession)))
-
-
-def _wait_for(predicate, timeout: float = 60, what: str = "condition", proc=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"submission ended ({proc.returncode}) before {what}: {proc.communicate()}")
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _no_entities(engine) -> bool:
@@ -53,7 +42,7 @@ def test_sigkill_during_hashing_then_rerun(engine, project, tmp_path, cli_env):
     sheet = write_sheet(tmp_path / "s.tsv", [row("BIG", big.name, md5=False), row("SMALL", small)])
     proc = popen_cli("submit", sheet, "--project", project, "--threads", "1", env=cli_env)
     try:
-        _wait_for(lambda: len(_journal(engine)) == 6, what="accessions to be reserved", proc=proc)
+        wait_for(lambda: len(_journal(engine)) == 6, what="accessions to be reserved", proc=proc)
         time.sleep(0.5)
         assert proc.poll() is None, "submission finished before it could be killed"
         assert _no_entities(engine)
@@ -79,12 +68,12 @@ def test_sigkill_just_before_commit_then_rerun(engine, project, tmp_path, cli_en
             # Readers still see the table; the commit's INSERT waits on this lock.
             blocker.exec_driver_sql("LOCK TABLE sample IN EXCLUSIVE MODE")  # opens the transaction
             proc = popen_cli("submit", sheet, "--project", project, env=cli_env)
-            _wait_for(lambda: blocker.exec_driver_sql(
+            wait_for(lambda: blocker.exec_driver_sql(
                 "SELECT count(*) FROM pg_locks WHERE relation = 'sample'::regclass AND NOT granted").scalar() > 0,
                 what="the commit to wait for the lock", proc=proc)
         else:
             proc = popen_cli("submit", sheet, "--project", project, env=cli_env)
-            _wait_for(lambda: len(_journal(engine)) == 7, what="accessions to be reserved", proc=proc)
+            wait_for(lambda: len(_journal(engine)) == 7, what="accessions to be reserved", proc=proc)
             # SQLite has one writer: once hashing is done, the journal flush and commit wait here.
             blocker.exec_driver_sql("SELECT 1")  # the engine begins with BEGIN IMMEDIATE
             time.sleep(1.0)
