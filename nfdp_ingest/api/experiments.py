@@ -24,7 +24,7 @@ ACCEPTED = REQUIRED + OPTIONAL
 
 def _normalise_filter_values(filters: dict) -> dict:
     """``platform=illumina`` finds ILLUMINA experiments, as the sheet would have stored them."""
-    from ..sheet import vocabulary
+    from ..domain import vocabulary
 
     for name in ("platform", "library_strategy"):
         if filters.get(name):
@@ -52,7 +52,7 @@ def validate_body(body: object) -> dict:
     """The experiment fields, normalised like the sheet validator does; 422 naming each bad field."""
     if not isinstance(body, dict):
         raise ApiError(400, "the request body must be a JSON object")
-    from ..sheet.vocabulary import normalise_experiment_fields
+    from ..domain.experiment import check_experiment as normalise_experiment_fields
 
     errors: list[dict] = []
     for name in body:

@@ -6,7 +6,7 @@ The public interface other areas build on::
     from nfdp_ingest.sheet import list_checklists, get_checklist
 """
 
-from .checklists import Checklist, Field, get_checklist, list_checklists
+from ..domain.checklists import Checklist, Field, get_checklist, list_checklists
 from .report import SheetFile, SheetReport, SheetRow
 from .validate import validate_sheet
 

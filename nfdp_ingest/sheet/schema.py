@@ -18,8 +18,8 @@ import re
 import pandas as pd
 import pandera.pandas as pa
 
-from . import vocabulary as vocab
-from .checklists import Checklist, Field
+from ..domain import vocabulary as vocab
+from ..domain.checklists import Checklist, Field
 
 SAMPLE_ALIAS = "sample_alias"
 PROJECT = "project_accession"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from .checklists import Checklist, get_checklist
+from ..domain.checklists import Checklist, get_checklist
 from .schema import FILE_COLUMNS, PROJECT, SAMPLE_ALIAS, SEQ_COLUMNS
 
 

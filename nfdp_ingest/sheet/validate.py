@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from ..domain import vocabulary as vocab
+from ..domain.checklists import DEFAULT_CHECKLIST, Checklist, Field, get_checklist
 from ..errors import UsageError
 from . import schema as S
-from . import vocabulary as vocab
-from .checklists import DEFAULT_CHECKLIST, Checklist, Field, get_checklist
 from .loader import LoadedSheet, load_sheet
 from .report import LazyRows, SheetFile, SheetReport, SheetRow
 

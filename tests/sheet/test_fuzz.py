@@ -10,9 +10,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nfdp_ingest.domain.checklists import checklist_ids
 from nfdp_ingest.errors import UsageError
 from nfdp_ingest.sheet import SheetReport, validate_sheet
-from nfdp_ingest.sheet.checklists import checklist_ids
 
 COLUMNS = ["sample_alias", "organism", "tax_id", "collection_date", "geographic_location", "platform",
            "instrument_model", "library_strategy", "library_source", "library_selection", "library_layout",

@@ -6,9 +6,10 @@ import json
 
 import pytest
 
+from nfdp_ingest.domain import vocabulary as vocab
+from nfdp_ingest.domain.experiment import check_experiment as normalise_experiment_fields
+from nfdp_ingest.domain.vocabulary import normalise
 from nfdp_ingest.resources import sheets_dir
-from nfdp_ingest.sheet import vocabulary as vocab
-from nfdp_ingest.sheet.vocabulary import normalise, normalise_experiment_fields
 
 VOCAB_DIR = sheets_dir() / "vocabulary"
 
