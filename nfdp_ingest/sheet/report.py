@@ -3,73 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+from .rows import RowColumns, SheetFile, SheetRow, build_rows
+
+__all__ = ["SheetFile", "SheetReport", "SheetRow"]
+
 HTML_ROW_LIMIT = 5000  # above this the HTML lists only rows with problems
-
-
-@dataclass(frozen=True)
-class SheetFile:
-    direction: str  # 'forward' | 'reverse' | 'single'
-    filename: str
-    md5: str | None
-    column: str  # 'filename_forward' | 'filename_reverse'
-
-
-@dataclass(frozen=True)
-class SheetRow:
-    line: int
-    sample_alias: str
-    project_accession: str | None
-    sample: dict[str, object]
-    experiment: dict[str, object]
-    files: tuple[SheetFile, ...]
-
-
-class LazyRows(list):
-    """A list of :class:`SheetRow` built on first use.
-
-    ``nfdp-ingest validate`` never looks at the parsed rows, so a 100,000-row
-    sheet does not pay for 100,000 row objects unless someone reads them. It is
-    a real ``list``: any read or change builds the rows first (once); pickling
-    gives a plain list.
-    """
-
-    __slots__ = ("_factory",)
-
-    def __init__(self, factory=None):
-        super().__init__()
-        self._factory = factory
-
-    def _load(self) -> None:
-        factory = self._factory
-        if factory is not None:
-            self._factory = None
-            list.extend(self, factory())
-
-    def __reduce__(self):
-        self._load()
-        return (list, (list(iter(self)),))
-
-
-def _lazy(name):
-    method = getattr(list, name)
-
-    def wrapper(self, *args, **kwargs):
-        self._load()
-        return method(self, *args, **kwargs)
-
-    wrapper.__name__ = name
-    wrapper.__doc__ = method.__doc__
-    return wrapper
-
-
-for _name in ("__len__", "__iter__", "__getitem__", "__contains__", "__reversed__", "__eq__", "__ne__",
-              "__lt__", "__le__", "__gt__", "__ge__", "__repr__", "__add__", "__mul__", "__rmul__", "__iadd__",
-              "__imul__", "__setitem__", "__delitem__", "__sizeof__", "append", "extend", "insert", "pop",
-              "remove", "index", "count", "sort", "reverse", "copy", "clear"):
-    setattr(LazyRows, _name, _lazy(_name))
-del _name
 
 
 @dataclass
@@ -79,7 +20,6 @@ class SheetReport:
     valid: bool
     errors: list[dict]
     warnings: list[dict]
-    rows: list[SheetRow]
     headers: list[str] = field(default_factory=list)
     required_fields: list[str] = field(default_factory=list)
     total_rows: int = 0
@@ -87,6 +27,13 @@ class SheetReport:
     # the sheet as read (str or None per cell) and each row's line, for cell views
     table: dict[str, list] = field(default_factory=dict, repr=False, compare=False)
     lines: list[int] = field(default_factory=list, repr=False, compare=False)
+    # what the parsed rows are built from (None: no rows)
+    row_columns: RowColumns | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def rows(self) -> list[SheetRow]:
+        """The parsed rows, built on first use (``validate`` alone never needs them)."""
+        return build_rows(self.row_columns) if self.row_columns is not None else []
 
     # ------------------------------------------------------------------ #
     @property
