@@ -21,8 +21,19 @@ from .vocabulary import (
     usual_source,
 )
 
-_EXPERIMENT_VOCAB = ("platform", "instrument_model", "library_strategy", "library_source",
-                     "library_selection", "library_layout")
+EXPERIMENT_VOCABULARIES = ("platform", "instrument_model", "library_strategy", "library_source",
+                           "library_selection", "library_layout")
+#: every field the rules read; ``library_name`` is only trimmed
+EXPERIMENT_RULE_FIELDS = (*EXPERIMENT_VOCABULARIES, "insert_size")
+
+# the messages, shared by the sheet validator and the API
+SELECTION_DEFAULTED = f"library_selection not given: {default_selection()!r} is used"
+INSTRUMENT_REQUIRED = "instrument_model is required (write 'unspecified' when it is not known)"
+LAYOUT_REQUIRED = "library_layout is required (PAIRED or SINGLE)"
+
+
+def not_positive_whole_number(value: object) -> str:
+    return f"{str(value).strip()!r} is not a positive whole number"
 
 
 def _blank(v: object) -> bool:
@@ -30,25 +41,27 @@ def _blank(v: object) -> bool:
 
 
 def check_experiment(fields: dict) -> tuple[dict, list[dict], list[dict]]:
-    """Normalise one experiment record (as the API receives it).
+    """Normalise one experiment record and say what is wrong with it.
 
     Returns ``(normalised, errors, warnings)``; problems are dicts
     ``{"row": None, "column": field, "value": str|None, "message": str}``.
     Vocabulary values are matched case/separator-insensitively and rewritten
     canonically (warning); the platform is derived from a single-platform
     instrument, ``library_source`` from the strategy and ``library_selection``
-    defaults to ``unspecified`` (warnings). ``library_layout`` is not derived
-    here (there are no files); it is required.
+    defaults to ``unspecified`` (warnings). ``library_layout`` is required:
+    this function knows no files, so a caller that derives the layout (the
+    sheet, from a row's files) passes the derived value in.
     """
     out = dict(fields)
     errors: list[dict] = []
     warnings: list[dict] = []
+    invalid: set[str] = set()  # given but not a term: no "required" error, nothing derived from it
 
     def problem(bucket, column, value, message):
         bucket.append({"row": None, "column": column,
                        "value": None if value is None else str(value), "message": message})
 
-    for name in _EXPERIMENT_VOCAB:
+    for name in EXPERIMENT_VOCABULARIES:
         raw = fields.get(name)
         if _blank(raw):
             out[name] = None
@@ -56,20 +69,21 @@ def check_experiment(fields: dict) -> tuple[dict, list[dict], list[dict]]:
         if not isinstance(raw, str):
             problem(errors, name, raw, f"{raw!r} is not text")
             out[name] = None
+            invalid.add(name)
             continue
         canon, corrected = normalise(name, raw)
         if canon is None:
             problem(errors, name, raw, get(name).unknown_message(raw.strip()))
             out[name] = None
-            out.setdefault("_invalid", set()).add(name)
+            invalid.add(name)
             continue
         if corrected:
             problem(warnings, name, raw, f"{raw.strip()!r} corrected to {canon!r}")
         out[name] = canon
-    invalid = out.pop("_invalid", set())
 
     plat, model = out.get("platform"), out.get("instrument_model")
-    if plat is None and "platform" not in invalid:
+    # an unknown instrument says nothing about the platform: its own error is enough
+    if plat is None and not invalid & {"platform", "instrument_model"}:
         owners = platform_for_instrument(model) if model else ()
         if len(owners) == 1:
             out["platform"] = owners[0]
@@ -79,8 +93,7 @@ def check_experiment(fields: dict) -> tuple[dict, list[dict], list[dict]]:
         else:
             problem(errors, "platform", None, "platform is required")
     if model is None and "instrument_model" not in invalid:
-        problem(errors, "instrument_model", None,
-                "instrument_model is required (write 'unspecified' when it is not known)")
+        problem(errors, "instrument_model", None, INSTRUMENT_REQUIRED)
     msg = instrument_problem(out.get("platform"), model)
     if msg:
         problem(errors, "instrument_model", model, msg)
@@ -88,8 +101,8 @@ def check_experiment(fields: dict) -> tuple[dict, list[dict], list[dict]]:
     strategy = out.get("library_strategy")
     if strategy is None and "library_strategy" not in invalid:
         problem(errors, "library_strategy", None, "library_strategy is required")
-    if out.get("library_source") is None and "library_source" not in invalid and strategy:
-        derived = usual_source(strategy)
+    derived = usual_source(strategy)
+    if out.get("library_source") is None and "library_source" not in invalid and derived:
         out["library_source"] = derived
         problem(warnings, "library_source", None, f"library_source derived from library_strategy {strategy}: {derived}")
     else:
@@ -98,9 +111,9 @@ def check_experiment(fields: dict) -> tuple[dict, list[dict], list[dict]]:
             problem(warnings, "library_source", out.get("library_source"), msg)
     if out.get("library_selection") is None and "library_selection" not in invalid:
         out["library_selection"] = default_selection()
-        problem(warnings, "library_selection", None, f"library_selection not given: {default_selection()}")
+        problem(warnings, "library_selection", None, SELECTION_DEFAULTED)
     if out.get("library_layout") is None and "library_layout" not in invalid:
-        problem(errors, "library_layout", None, "library_layout is required (PAIRED or SINGLE)")
+        problem(errors, "library_layout", None, LAYOUT_REQUIRED)
 
     ins = fields.get("insert_size")
     if _blank(ins):
@@ -108,10 +121,8 @@ def check_experiment(fields: dict) -> tuple[dict, list[dict], list[dict]]:
     else:
         val = _positive_int(ins)
         if val is None:
-            problem(errors, "insert_size", ins, f"{str(ins).strip()!r} is not a positive integer")
-            out["insert_size"] = None
-        else:
-            out["insert_size"] = val
+            problem(errors, "insert_size", ins, not_positive_whole_number(ins))
+        out["insert_size"] = val
     if "library_name" in fields:
         out["library_name"] = None if _blank(fields["library_name"]) else str(fields["library_name"]).strip()
     return out, errors, warnings

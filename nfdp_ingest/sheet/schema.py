@@ -158,7 +158,6 @@ def build_schema(checklist: Checklist, headers: list[str], today: _dt.date) -> p
 
     for f in checklist.fields:
         col(f.name, field_checks(f, today))
-    col("insert_size", [_check(_fullmatch(r"\+?0*[1-9][0-9]*"), "positive_integer")])
     col(PROJECT, [_check(_fullmatch(PROJECT_RE), "project")])
     for name in ("md5_forward", "md5_reverse"):
         col(name, [_check(_fullmatch(MD5_RE), "md5")])
@@ -173,8 +172,6 @@ def message(key: str, value: str, checklist: Checklist, today: _dt.date) -> str:
     v = value
     if key == "integer":
         return f"{v!r} is not a whole number"
-    if key == "positive_integer":
-        return f"{v!r} is not a positive whole number"
     if key == "number":
         return f"{v!r} is not a number"
     if key == "date":

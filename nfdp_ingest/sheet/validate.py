@@ -27,8 +27,10 @@ import pandera.pandas as pa
 
 from ..domain import vocabulary as vocab
 from ..domain.checklists import DEFAULT_CHECKLIST, Checklist, Field, get_checklist
+from ..domain.experiment import EXPERIMENT_RULE_FIELDS
 from ..errors import UsageError
 from . import schema as S
+from .experiments import check_experiments
 from .loader import LoadedSheet, load_sheet
 from .report import SheetReport
 from .rows import RowColumns
@@ -188,7 +190,7 @@ class _Validator:
             self.check_required()
             self.check_schema()
             self.check_enums_and_countries()
-            self.check_vocabulary()
+            check_experiments(self)
             self.check_layout_and_files()
             self.check_alias_consistency()
             self.check_rules()
@@ -270,11 +272,6 @@ class _Validator:
             if self.present(c):
                 self.emit(self.errors, self.df[c].isna().to_numpy(), c,
                           f"required value {c} is empty")
-        for c in ("library_strategy", "instrument_model"):
-            if self.present(c):
-                msg = f"{c} is empty" + (" (write 'unspecified' when it is not known)"
-                                         if c == "instrument_model" else "")
-                self.emit(self.errors, self.df[c].isna().to_numpy(), c, msg)
 
     # ------------------------------------------------------------------ 4. pandera
     def check_schema(self):
@@ -387,99 +384,6 @@ class _Validator:
 
         return fn
 
-    def check_vocabulary(self):
-        for col in S.VOCAB_COLUMNS:
-            if self.present(col):
-                v = vocab.get(col)
-
-                def fn(value, v=v):
-                    canon, corrected = v.normalise(value)
-                    if canon is None:
-                        return (None, False, v.unknown_message(value))
-                    return (canon, corrected, None)
-
-                self._vocab_column(col, fn)
-            else:
-                self.norm[col] = pd.Series([None] * self.n, dtype=object, index=self.df.index)
-
-        raw_plat = self.series("platform")
-        plat = self.norm["platform"]
-        model = self.norm["instrument_model"]
-        # platform derived from a single-platform instrument model
-        need = raw_plat.isna().to_numpy() & ~self.is_bad("platform")
-        if need.any():
-            needed = model.where(pd.Series(need, index=model.index))
-            anyp = set(vocab.any_platform_instruments())
-            owner_t, unspec_t = {}, {}
-            for m in needed.dropna().unique():
-                o = vocab.platform_for_instrument(m)
-                if len(o) == 1:
-                    owner_t[m] = o[0]
-                elif m in anyp:
-                    unspec_t[m] = True
-            derived = _map(needed, owner_t)
-            ok = derived.notna().to_numpy()
-            unspecified = _map(needed, unspec_t).notna().to_numpy()
-            nothing = need & self.series("instrument_model").isna().to_numpy() & self.present("platform")
-            plat = plat.where(~pd.Series(ok, index=plat.index), derived)
-            self.norm["platform"] = plat
-            if ok.any():
-                if not self.present("platform"):
-                    i = int(np.flatnonzero(ok)[0])
-                    self.sheet_warning("platform", None,
-                                       f"column platform is absent: derived from instrument_model on every row "
-                                       f"(e.g. {model.iat[i]!r} → {derived.iat[i]})")
-                else:
-                    msgs = _map(needed, {m: f"platform derived from instrument_model {m!r}: {p}"
-                                         for m, p in owner_t.items()})
-                    self.emit(self.warnings, ok, "platform", msgs.tolist())
-            self.emit(self.errors, unspecified, "platform",
-                      "platform is required when instrument_model is 'unspecified'")
-            self.emit(self.errors, nothing, "platform", "platform is empty")
-        # instrument belongs to the platform
-        pairs = self.key2(plat, model)
-        probs = self.per_value(pairs, lambda pm: vocab.instrument_problem(*pm.split("\x1f")))
-        bad = probs.notna().to_numpy()
-        self.emit(self.errors, bad, "instrument_model", probs.tolist(),
-                  values=model.tolist())
-        # library_source derived from the strategy, else checked for an unusual pair
-        strat = self.norm["library_strategy"]
-        src = self.norm["library_source"]
-        raw_src_na = self.series("library_source").isna().to_numpy() & ~self.is_bad("library_source")
-        derive = raw_src_na & strat.notna().to_numpy()
-        if derive.any():
-            d = self.per_value(strat.where(pd.Series(derive, index=strat.index)), vocab.usual_source)
-            src = src.where(~pd.Series(derive, index=src.index), d)
-            self.norm["library_source"] = src
-            if not self.present("library_source"):
-                st, dl = strat.tolist(), d.tolist()
-                pairs_seen = sorted({(st[i], dl[i]) for i in np.flatnonzero(derive)}, key=str)[:5]
-                self.sheet_warning("library_source", None,
-                                   "column library_source is absent: derived from library_strategy ("
-                                   + ", ".join(f"{a} → {b}" for a, b in pairs_seen) + ")")
-            else:
-                msgs = self.per_value(strat.where(pd.Series(derive, index=strat.index)),
-                                      lambda st: f"library_source derived from library_strategy {st}: "
-                                                 f"{vocab.usual_source(st)}")
-                self.emit(self.warnings, derive, "library_source", msgs.tolist())
-        given = ~derive & src.notna().to_numpy() & strat.notna().to_numpy()
-        if given.any():
-            pairs = self.key2(strat, src).where(pd.Series(given, index=src.index))
-            unusual = self.per_value(pairs, lambda p: vocab.unusual_source(*p.split("\x1f")))
-            self.emit(self.warnings, unusual.notna().to_numpy(), "library_source", unusual.tolist())
-        # library_selection defaults to 'unspecified'
-        sel = self.norm["library_selection"]
-        none = self.series("library_selection").isna().to_numpy() & ~self.is_bad("library_selection")
-        if none.any():
-            default = vocab.default_selection()
-            sel = sel.where(~pd.Series(none, index=sel.index), default)
-            self.norm["library_selection"] = sel
-            if not self.present("library_selection"):
-                self.sheet_warning("library_selection", None,
-                                   f"column library_selection is absent: {default!r} is used")
-            else:
-                self.emit(self.warnings, none, "library_selection", f"library_selection is empty: {default!r} is used")
-
     # ------------------------------------------------------------------ 6. files
     def check_layout_and_files(self):
         fwd_raw = self.series("filename_forward")
@@ -494,26 +398,7 @@ class _Validator:
         single_type_f = np.isin(tf, S.SINGLE_FILE_TYPES)
         single_type_r = np.isin(tr, S.SINGLE_FILE_TYPES)
 
-        layout = self.norm["library_layout"]
-        lay_bad = self.is_bad("library_layout")
-        lay = layout.to_numpy()
-        raw_lay_na = self.series("library_layout").isna().to_numpy() & ~lay_bad
-        # derive an absent layout from the files
-        derive = raw_lay_na & (has_f | has_r)
-        derived = np.where(has_f & has_r, "PAIRED", "SINGLE")
-        if derive.any():
-            layout = layout.where(~pd.Series(derive, index=layout.index),
-                                  pd.Series(derived, index=layout.index, dtype=object))
-            self.norm["library_layout"] = layout
-            if not self.present("library_layout"):
-                self.sheet_warning("library_layout", None,
-                                   "column library_layout is absent: derived from the files of each row "
-                                   "(two files: PAIRED, one: SINGLE)")
-            else:
-                self.emit(self.warnings, derive, "library_layout",
-                          [f"library_layout derived from the files: {derived[i]}" if derive[i] else None
-                           for i in range(self.n)])
-        lay = layout.to_numpy()
+        lay = self.norm["library_layout"].to_numpy()
         nofile = ~has_f & ~has_r
         self.emit(self.errors, nofile, "filename_forward",
                   "no data file: give filename_forward (and filename_reverse for PAIRED)")
@@ -652,10 +537,7 @@ class _Validator:
 
         sample = {f.name: self._typed(f) for f in self.cl.fields if self.present(f.name)}
         sample.update((u, self.cols[u]) for u in self.unknown)
-        experiment = {c: self.norm[c].tolist() for c in S.VOCAB_COLUMNS}
-        experiment["insert_size"] = (
-            self.per_value(self.df["insert_size"], lambda v: int(v) if v.lstrip("+").isdigit() else None).tolist()
-            if self.present("insert_size") else none)
+        experiment = {c: self.norm[c].tolist() for c in EXPERIMENT_RULE_FIELDS}
         experiment["library_name"] = column("library_name")
         return RowColumns(
             lines=self.lines.tolist(), sample_alias=column(S.SAMPLE_ALIAS),
