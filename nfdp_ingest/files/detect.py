@@ -9,17 +9,8 @@ import stat
 import zlib
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from .formats import SUPPORTED, SUPPORTED_TEXT, type_from_extension  # noqa: F401 (the table lives in .formats)
 from .problems import FileProblem
-
-SUPPORTED: dict[str, tuple[str, ...]] = {
-    "FASTQ": (".fastq", ".fq", ".fastq.gz", ".fq.gz"),
-    "BAM": (".bam",),
-    "CRAM": (".cram",),
-    "VCF": (".vcf", ".vcf.gz"),
-}
-
-#: one line for error messages: "FASTQ (.fastq, .fq, .fastq.gz, .fq.gz), BAM (.bam), ..."
-SUPPORTED_TEXT = "; ".join(f"{t} ({', '.join(exts)})" for t, exts in SUPPORTED.items())
 
 #: how many leading bytes the sniffer wants before it decides (it decides earlier at EOF)
 SNIFF_BYTES = 4096
@@ -32,17 +23,7 @@ CRAM3_EOF = bytes.fromhex(
     "0f000000ffffffff0fe0454f46000000000100" "05bdd94f00010006060100010001" "00ee63014b"
 )
 
-_EXTS = sorted(((ext, t) for t, exts in SUPPORTED.items() for ext in exts), key=lambda e: -len(e[0]))
 _SAM_HEADER = re.compile(rb"@(HD|SQ|RG|PG|CO)\t")
-
-
-def type_from_extension(filename: str) -> str | None:
-    """The type the name promises (case-insensitive), or None for an unsupported name."""
-    low = filename.lower()
-    for ext, file_type in _EXTS:
-        if low.endswith(ext) and len(low) > len(ext):
-            return file_type
-    return None
 
 
 def compressed_by_extension(filename: str) -> bool:

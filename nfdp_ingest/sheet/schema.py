@@ -20,6 +20,7 @@ import pandera.pandas as pa
 
 from ..domain import vocabulary as vocab
 from ..domain.checklists import Checklist, Field
+from ..files import formats
 
 SAMPLE_ALIAS = "sample_alias"
 PROJECT = "project_accession"
@@ -28,15 +29,12 @@ SEQ_COLUMNS = ("platform", "instrument_model", "library_strategy", "library_sour
 VOCAB_COLUMNS = ("platform", "instrument_model", "library_strategy", "library_source",
                  "library_selection", "library_layout")
 FILE_COLUMNS = ("filename_forward", "filename_reverse", "md5_forward", "md5_reverse")
-FILE_EXTENSIONS = (".fastq", ".fq", ".fastq.gz", ".fq.gz", ".bam", ".cram", ".vcf", ".vcf.gz")
-SINGLE_FILE_TYPES = ("bam", "cram", "vcf")  # one file holds every read of a run
 
 INT_RE = r"\+?[0-9]+"
 NUM_RE = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 DATE_RE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 MD5_RE = r"[0-9A-Fa-f]{32}"
 PROJECT_RE = r"(?i)NFDP-PRJ-[0-9]{6,}"
-EXT_RE = r"(?i).+\.(?:fastq|fq)(?:\.gz)?|.+\.(?:bam|cram|vcf)|.+\.vcf\.gz"
 INJECTION_RE = re.compile(r"^[=@]|^[+\-](?!" + NUM_RE + r"$)")
 INJECTION_FIRST = ("=", "@", "+", "-")
 # anything that could leave the files root: absolute, drive letter, ~, backslash, '..', control chars
@@ -46,19 +44,6 @@ BAD_PATH_RE = r"^[/~\\]|^[A-Za-z]:|\\|(?:^|/)\.\.(?:/|$)|[\x00-\x1f\x7f]"
 def missing_term(value: str) -> str | None:
     canon, _ = vocab.normalise("missing_value", value)
     return canon
-
-
-def file_type(name: str) -> str | None:
-    low = name.lower()
-    if low.endswith((".fastq", ".fq", ".fastq.gz", ".fq.gz")):
-        return "fastq"
-    if low.endswith((".vcf", ".vcf.gz")):
-        return "vcf"
-    if low.endswith(".bam"):
-        return "bam"
-    if low.endswith(".cram"):
-        return "cram"
-    return None
 
 
 def path_problem(name: str) -> str | None:
@@ -163,7 +148,7 @@ def build_schema(checklist: Checklist, headers: list[str], today: _dt.date) -> p
         col(name, [_check(_fullmatch(MD5_RE), "md5")])
     for name in ("filename_forward", "filename_reverse"):
         col(name, [_check(lambda s: ~s.str.contains(BAD_PATH_RE, regex=True).fillna(False).astype(bool), "path"),
-                   _check(lambda s: (s.str.fullmatch(EXT_RE) | s.str.contains(BAD_PATH_RE, regex=True))
+                   _check(lambda s: (s.str.fullmatch(formats.NAME_PATTERN) | s.str.contains(BAD_PATH_RE, regex=True))
                           .fillna(True).astype(bool), "extension")])
     return pa.DataFrameSchema(cols, strict=False, coerce=False)
 
@@ -196,6 +181,5 @@ def message(key: str, value: str, checklist: Checklist, today: _dt.date) -> str:
     if key == "path":
         return f"{v!r} is {path_problem(v)}"
     if key == "extension":
-        return (f"{v!r} is not a supported file type (use .fastq, .fq, .fastq.gz, .fq.gz, "
-                ".bam, .cram, .vcf or .vcf.gz)")
+        return f"{v!r} is not a supported file type (use {formats.extensions_text()})"
     return f"{v!r} failed check {key}"

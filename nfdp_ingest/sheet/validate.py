@@ -29,6 +29,7 @@ from ..domain import vocabulary as vocab
 from ..domain.checklists import DEFAULT_CHECKLIST, Checklist, Field, get_checklist
 from ..domain.experiment import EXPERIMENT_RULE_FIELDS
 from ..errors import UsageError
+from ..files import formats
 from . import schema as S
 from .experiments import check_experiments
 from .loader import LoadedSheet, load_sheet
@@ -70,13 +71,10 @@ def _map(s: pd.Series, table: dict) -> pd.Series:
 
 
 def _file_types(s: pd.Series) -> np.ndarray:
-    """'fastq' | 'bam' | 'cram' | 'vcf' | '' per row, from the extension (vectorised)."""
+    """The type each row's name promises ('FASTQ', 'BAM', ...; '' for none), vectorised over formats.SUPPORTED."""
     low = s.str.lower()
-    conds = [low.str.contains(r"\.(?:fastq|fq)(?:\.gz)?$", regex=True).fillna(False).to_numpy(dtype=bool),
-             low.str.contains(r"\.vcf(?:\.gz)?$", regex=True).fillna(False).to_numpy(dtype=bool),
-             low.str.endswith(".bam").fillna(False).to_numpy(dtype=bool),
-             low.str.endswith(".cram").fillna(False).to_numpy(dtype=bool)]
-    return np.select(conds, ["fastq", "vcf", "bam", "cram"], default="")
+    conds = [low.str.endswith(exts).fillna(False).to_numpy(dtype=bool) for exts in formats.SUPPORTED.values()]
+    return np.select(conds, list(formats.SUPPORTED), default="")
 
 
 def _canon_path(s: pd.Series) -> pd.Series:
@@ -395,8 +393,8 @@ class _Validator:
         ok_f, ok_r = fwd.notna().to_numpy(), rev.notna().to_numpy()
         tf = _file_types(fwd)
         tr = _file_types(rev)
-        single_type_f = np.isin(tf, S.SINGLE_FILE_TYPES)
-        single_type_r = np.isin(tr, S.SINGLE_FILE_TYPES)
+        single_type_f = np.isin(tf, formats.SINGLE_FILE_TYPES)
+        single_type_r = np.isin(tr, formats.SINGLE_FILE_TYPES)
 
         lay = self.norm["library_layout"].to_numpy()
         nofile = ~has_f & ~has_r

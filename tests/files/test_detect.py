@@ -4,7 +4,6 @@ import pytest
 
 from nfdp_ingest.errors import InvalidInput
 from nfdp_ingest.files import (
-    SUPPORTED,
     FileProblem,
     describe_content,
     sniff_type,
@@ -21,11 +20,6 @@ from tests.fixtures_files import fastq_text, requires_tools, write_bam, write_cr
 ])
 def test_type_from_extension(name, expected):
     assert type_from_extension(name) == expected
-
-
-def test_supported_table_is_the_contract():
-    assert SUPPORTED == {"FASTQ": (".fastq", ".fq", ".fastq.gz", ".fq.gz"), "BAM": (".bam",),
-                         "CRAM": (".cram",), "VCF": (".vcf", ".vcf.gz")}
 
 
 def test_file_problem_is_invalid_input_and_names_file():
