@@ -24,6 +24,7 @@ from ..files import formats
 
 SAMPLE_ALIAS = "sample_alias"
 PROJECT = "project_accession"
+CHECKLIST = "checklist"  # names the sheet's checklist (CSV templates write it on every row)
 SEQ_COLUMNS = ("platform", "instrument_model", "library_strategy", "library_source",
                "library_selection", "library_layout", "insert_size", "library_name")
 VOCAB_COLUMNS = ("platform", "instrument_model", "library_strategy", "library_source",

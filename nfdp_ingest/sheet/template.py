@@ -6,7 +6,7 @@ import csv
 import io
 
 from ..domain.checklists import Checklist, get_checklist
-from .schema import FILE_COLUMNS, PROJECT, SAMPLE_ALIAS, SEQ_COLUMNS
+from .schema import CHECKLIST, FILE_COLUMNS, PROJECT, SAMPLE_ALIAS, SEQ_COLUMNS
 
 
 def template_columns(checklist: Checklist) -> list[str]:
@@ -54,14 +54,26 @@ def template_rows(checklist: Checklist) -> list[dict[str, str]]:
 
 
 def render_template(checklist_id: str, fmt: str = "tsv") -> str:
-    """The template as text (``fmt`` tsv or csv); the first line names the checklist."""
+    """The template as text (``fmt`` tsv or csv), naming its checklist so that ``validate`` picks it.
+
+    TSV starts with a ``# checklist: ID`` comment line. CSV is opened in
+    spreadsheets, where a comment line full of commas becomes a row of stray
+    cells: its first line is the header, and a ``checklist`` column names the
+    checklist on every row.
+    """
     checklist = get_checklist(checklist_id)
     cols = template_columns(checklist)
+    rows = template_rows(checklist)
     buf = io.StringIO()
-    buf.write(f"# checklist: {checklist.id} — {checklist.title}. Required: "
-              f"{', '.join(['sample_alias', *checklist.required_fields])}. Lines starting with # are ignored.\n")
+    if fmt == "csv":
+        cols = [CHECKLIST, *cols]
+        for row in rows:
+            row[CHECKLIST] = checklist.id
+    else:
+        buf.write(f"# checklist: {checklist.id} — {checklist.title}. Required: "
+                  f"{', '.join(['sample_alias', *checklist.required_fields])}. Lines starting with # are ignored.\n")
     writer = csv.writer(buf, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
     writer.writerow(cols)
-    for row in template_rows(checklist):
+    for row in rows:
         writer.writerow([row.get(c, "") for c in cols])
     return buf.getvalue()

@@ -40,8 +40,8 @@ from .rows import RowColumns
 def validate_sheet(path: str | Path, checklist: str | None = None, *, today: _dt.date | None = None) -> SheetReport:
     """Load and validate a sheet.
 
-    ``checklist`` None: the checklist a ``# checklist: ID`` comment line above
-    the header names (templates write one), else ERC000011. Raises
+    ``checklist`` None: the checklist the sheet names (a ``checklist`` column,
+    else a ``# checklist: ID`` comment line above the header), else ERC000011. Raises
     :class:`UsageError` for an unknown checklist or an unreadable / empty file;
     bad content never raises, it gives a report with errors.
     """
@@ -96,7 +96,14 @@ class _Validator:
         self.today = today
         self.errors: list[dict] = list(loaded.errors)
         self.warnings: list[dict] = list(loaded.warnings)
-        declared = loaded.declared_checklist
+        self.df = loaded.frame
+        self.cols = loaded.columns
+        self.headers = loaded.headers
+        self.lines = loaded.lines
+        self.n = len(self.df)
+        self.bad: dict[str, np.ndarray] = {}  # column -> cells that already have an error
+        self.norm: dict[str, pd.Series] = {}  # column -> normalised values (NA = none / invalid)
+        declared = self.declared_checklist()
         if checklist is None:
             checklist = get_checklist(DEFAULT_CHECKLIST)
             if declared:
@@ -109,13 +116,24 @@ class _Validator:
             self.sheet_warning(None, declared, f"the sheet declares checklist {declared!r} but it is validated "
                                f"against {checklist.id} as asked")
         self.cl = checklist
-        self.df = loaded.frame
-        self.cols = loaded.columns
-        self.headers = loaded.headers
-        self.lines = loaded.lines
-        self.n = len(self.df)
-        self.bad: dict[str, np.ndarray] = {}  # column -> cells that already have an error
-        self.norm: dict[str, pd.Series] = {}  # column -> normalised values (NA = none / invalid)
+
+    def declared_checklist(self) -> str | None:
+        """The checklist the sheet names: its ``checklist`` column (CSV templates), else a ``# checklist:`` line."""
+        comment = self.loaded.declared_checklist
+        if not self.present(S.CHECKLIST):
+            return comment
+        column = self.df[S.CHECKLIST]
+        named = column.dropna()
+        if named.empty:
+            return comment
+        first, first_line = named.iat[0], int(self.lines[named.index[0]])
+        differs = (column.notna() & (column.str.lower() != first.lower())).to_numpy()
+        self.emit(self.errors, differs, S.CHECKLIST,
+                  f"checklist differs from {first!r} on line {first_line}: a sheet is validated against one checklist")
+        if comment and comment.lower() != first.lower():
+            self.sheet_error(S.CHECKLIST, first, f"the '# checklist: {comment}' line and the checklist column "
+                                                 f"({first!r}) disagree; the column is used")
+        return first
 
     # ------------------------------------------------------------------ helpers
     def sheet_error(self, column, value, message):
@@ -212,7 +230,7 @@ class _Validator:
     # ------------------------------------------------------------------ 1. columns
     def check_columns(self):
         cl = self.cl
-        known = {S.SAMPLE_ALIAS, S.PROJECT, *cl.field_names, *S.SEQ_COLUMNS, *S.FILE_COLUMNS}
+        known = {S.SAMPLE_ALIAS, S.PROJECT, S.CHECKLIST, *cl.field_names, *S.SEQ_COLUMNS, *S.FILE_COLUMNS}
         unknown = [h for h in self.headers if h not in known]
         missing_known = [c for c in [S.SAMPLE_ALIAS, *cl.field_names, *S.SEQ_COLUMNS, *S.FILE_COLUMNS]
                          if c not in self.headers]

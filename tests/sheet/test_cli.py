@@ -42,7 +42,8 @@ def test_template_to_stdout_and_file(run, tmp_path):
     assert lines[1].split("\t")[0] == "sample_alias" and len(lines) == 4
     out = tmp_path / "t.csv"
     res = run("template", "ERC000020", "-o", out)
-    assert res.exit_code == 0 and out.read_text().splitlines()[1].startswith("sample_alias,organism,")
+    # CSV: the header comes first (a spreadsheet shows no stray comment row); a checklist column names it
+    assert res.exit_code == 0 and out.read_text().splitlines()[0].startswith("checklist,sample_alias,organism,")
     res = run("validate", out)
     assert res.exit_code == 0, res.output
     assert "valid (ERC000020)" in res.output

@@ -50,17 +50,55 @@ def test_checklist_field_definitions():
 def test_template_validates_clean(tmp_path, checklist, fmt):
     path = tmp_path / f"template.{fmt}"
     path.write_text(render_template(checklist, fmt))
-    report = validate_sheet(path)  # the checklist comes from the template's '# checklist:' line
+    report = validate_sheet(path)  # the checklist comes from the template: TSV's comment, CSV's column
     assert report.checklist == checklist
     assert report.valid, report.to_text()
     assert report.errors == [] and report.warnings == []
     assert len(report.rows) == 2
     cols = template_columns(get_checklist(checklist))
+    if fmt == "csv":
+        cols = ["checklist", *cols]
+        assert all("checklist" not in r.sample for r in report.rows)  # it names the sheet, not a sample field
     assert report.headers == cols
     for c in ["sample_alias", "platform", "instrument_model", "library_strategy", "library_source",
               "library_selection", "library_layout", "insert_size", "library_name", "filename_forward",
               "filename_reverse", "md5_forward", "md5_reverse", "project_accession"]:
         assert c in cols
+
+
+@pytest.mark.parametrize("checklist", IDS)
+def test_csv_template_starts_with_its_header(checklist):
+    text = render_template(checklist, "csv")
+    first = next(csv.reader(io.StringIO(text)))
+    assert first == ["checklist", *template_columns(get_checklist(checklist))]
+    assert not text.startswith("#")
+
+
+def _csv_with_checklists(tmp_path, values: list[str]):
+    rows = list(csv.reader(io.StringIO(render_template("ERC000055", "csv"))))
+    rows.append([*rows[-1]])
+    for column, value in (("sample_alias", "demo-sample-003"), ("filename_forward", "reads/s3_R1.fq.gz"),
+                          ("filename_reverse", "reads/s3_R2.fq.gz")):
+        rows[-1][rows[0].index(column)] = value
+    for r, value in zip(rows[1:], values):
+        r[0] = value
+    path = tmp_path / "t.csv"
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    return path
+
+
+def test_csv_checklist_column_picks_the_checklist_and_empty_cells_follow(tmp_path):
+    report = validate_sheet(_csv_with_checklists(tmp_path, ["erc000055", "", "ERC000055"]))
+    assert report.checklist == "ERC000055"
+    assert report.errors == [], report.to_text()
+
+
+def test_csv_checklist_column_must_agree_across_rows(tmp_path):
+    report = validate_sheet(_csv_with_checklists(tmp_path, ["ERC000055", "ERC000055", "ERC000011"]))
+    assert report.checklist == "ERC000055" and not report.valid
+    assert [(e["row"], e["column"], e["value"]) for e in report.errors] == [(4, "checklist", "ERC000011")]
+    assert "differs from 'ERC000055' on line 2" in report.errors[0]["message"]
 
 
 def seed_bulk_template(checklist_id: str) -> str:
