@@ -56,7 +56,8 @@ def template_cmd(checklist: str, output: Path | None, fmt: str | None) -> None:
 @click.command("validate")
 @click.argument("sheet", type=click.Path(path_type=Path))
 @click.option("--checklist", default=None, metavar="ID",
-              help="Checklist to validate against (default: the sheet's '# checklist:' line, else ERC000011).")
+              help="Checklist to validate against (default: the one the sheet names in a checklist column "
+                   "or a '# checklist:' line, else ERC000011).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write a report: FILE.html (a page to open in a browser) or FILE.json.")
