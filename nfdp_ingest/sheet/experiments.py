@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..domain.experiment import EXPERIMENT_RULE_FIELDS, check_experiment
+from .context import SheetContext
 
 
 def distinct_tuples(frame: pd.DataFrame) -> tuple[np.ndarray, list[dict]]:
@@ -33,34 +34,34 @@ def distinct_tuples(frame: pd.DataFrame) -> tuple[np.ndarray, list[dict]]:
     return codes, tuples
 
 
-def derive_layout(v) -> pd.Series:
+def derive_layout(ctx: SheetContext) -> pd.Series:
     """library_layout per row, an empty cell filled from the row's files (two: PAIRED, one: SINGLE)."""
-    has_f = v.series("filename_forward").notna().to_numpy()
-    has_r = v.series("filename_reverse").notna().to_numpy()
-    raw = v.series("library_layout")
-    derive = raw.isna().to_numpy() & ~v.is_bad("library_layout") & (has_f | has_r)
+    has_f = ctx.series("filename_forward").notna().to_numpy()
+    has_r = ctx.series("filename_reverse").notna().to_numpy()
+    raw = ctx.series("library_layout")
+    derive = raw.isna().to_numpy() & ~ctx.is_bad("library_layout") & (has_f | has_r)
     if not derive.any():
         return raw
     derived = np.where(has_f & has_r, "PAIRED", "SINGLE")
-    if not v.present("library_layout"):
-        v.sheet_warning("library_layout", None, "column library_layout is absent: derived from the files of each row "
+    if not ctx.present("library_layout"):
+        ctx.sheet_warning("library_layout", None, "column library_layout is absent: derived from the files of each row "
                                                 "(two files: PAIRED, one: SINGLE)")
     else:
-        v.emit(v.warnings, derive, "library_layout",
+        ctx.emit(ctx.warnings, derive, "library_layout",
                [f"library_layout derived from the files: {d}" if on else None for on, d in zip(derive, derived)])
     return raw.astype(object).where(~derive, derived)
 
 
-def _absent_column_note(column: str, rows: list[int], normalised: pd.Series, v) -> str | None:
+def _absent_column_note(column: str, rows: list[int], normalised: pd.Series, ctx: SheetContext) -> str | None:
     """One sheet-level warning when a whole absent column was derived (instead of a warning per row)."""
     if not rows:
         return None
     if column == "platform":
         i = rows[0]
         return (f"column platform is absent: derived from instrument_model on every row "
-                f"(e.g. {v.norm['instrument_model'].iat[i]!r} → {normalised.iat[i]})")
+                f"(e.g. {ctx.norm['instrument_model'].iat[i]!r} → {normalised.iat[i]})")
     if column == "library_source":
-        strategy = v.norm["library_strategy"]
+        strategy = ctx.norm["library_strategy"]
         pairs = sorted({(strategy.iat[i], normalised.iat[i]) for i in rows}, key=str)[:5]
         return ("column library_source is absent: derived from library_strategy ("
                 + ", ".join(f"{a} → {b}" for a, b in pairs) + ")")
@@ -69,15 +70,15 @@ def _absent_column_note(column: str, rows: list[int], normalised: pd.Series, v) 
     return None
 
 
-def check_experiments(v) -> None:
-    """Apply the domain rules to every row; set ``v.norm`` for the experiment fields."""
-    columns = {c: v.series(c) for c in EXPERIMENT_RULE_FIELDS}
-    columns["library_layout"] = derive_layout(v)
+def check_experiments(ctx: SheetContext) -> None:
+    """Apply the domain rules to every row; set ``ctx.norm`` for the experiment fields."""
+    columns = {c: ctx.series(c) for c in EXPERIMENT_RULE_FIELDS}
+    columns["library_layout"] = derive_layout(ctx)
     codes, tuples = distinct_tuples(pd.DataFrame(columns))
-    already_bad = {c: v.is_bad(c).copy() for c in EXPERIMENT_RULE_FIELDS}
+    already_bad = {c: ctx.is_bad(c).copy() for c in EXPERIMENT_RULE_FIELDS}
     # a column the sheet lacks altogether already has its own sheet-level error
-    sheet_level = {e["column"] for e in v.errors if e["row"] is None}
-    no_file = (v.series("filename_forward").isna() & v.series("filename_reverse").isna()).to_numpy()
+    sheet_level = {e["column"] for e in ctx.errors if e["row"] is None}
+    no_file = (ctx.series("filename_forward").isna() & ctx.series("filename_reverse").isna()).to_numpy()
 
     normalised = {c: np.empty(len(tuples), dtype=object) for c in EXPERIMENT_RULE_FIELDS}
     # (bucket, column, n-th problem of that column) -> message per distinct tuple
@@ -93,20 +94,20 @@ def check_experiments(v) -> None:
                 seen[p["column"]] += 1
 
     for c in EXPERIMENT_RULE_FIELDS:
-        per_row = pd.Series(normalised[c][codes], dtype=object, index=v.df.index)
-        v.norm[c] = per_row.where(~already_bad[c], None)
+        per_row = pd.Series(normalised[c][codes], dtype=object, index=ctx.df.index)
+        ctx.norm[c] = per_row.where(~already_bad[c], None)
     for (bucket, column, _), by_tuple in sorted(messages.items(), key=lambda kv: kv[0][0]):
         per_row = by_tuple[codes]
         mask = (per_row != None) & ~already_bad[column]  # noqa: E711 (elementwise)
         if bucket == "errors":
-            if column in sheet_level and not v.present(column):
+            if column in sheet_level and not ctx.present(column):
                 continue
             if column == "library_layout":
                 mask &= ~no_file  # "no data file" already says what to give
-            v.emit(v.errors, mask, column, per_row)
-        elif v.present(column):
-            v.emit(v.warnings, mask, column, per_row)
+            ctx.emit(ctx.errors, mask, column, per_row)
+        elif ctx.present(column):
+            ctx.emit(ctx.warnings, mask, column, per_row)
         else:
-            note = _absent_column_note(column, np.flatnonzero(mask).tolist(), v.norm[column], v)
+            note = _absent_column_note(column, np.flatnonzero(mask).tolist(), ctx.norm[column], ctx)
             if note:
-                v.sheet_warning(column, None, note)
+                ctx.sheet_warning(column, None, note)
