@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
+from .xlsx import workbook_rows
 
 TEXT_EXTS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
 XLSX_EXTS = {".xlsx", ".xlsm"}
@@ -47,6 +47,25 @@ class LoadedSheet:
     declared_checklist: str | None = None
     errors: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class _Read:
+    """What a reader got from the file, before headers and rows are made sense of."""
+
+    format: str  # csv | tsv | xlsx
+    records: list[tuple[int, list[str]]] | None = None  # (line, cells) per record, or:
+    frame: pd.DataFrame | None = None  # the fast path's cells (column k = position k) ...
+    lines: np.ndarray | None = None  # ... and each frame row's line
+    declared: str | None = None  # the checklist a '# checklist:' line names
+    errors: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+
+
+def declared_checklist(line: str) -> str | None:
+    """The checklist ID a comment line such as ``# checklist: ERC000055`` names, else None."""
+    m = _CHECKLIST_COMMENT.match(line.strip())
+    return m.group(1) if m else None
 
 
 def normalise_header(name: str) -> str:
@@ -81,11 +100,8 @@ def load_sheet(path: str | Path) -> LoadedSheet:
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise UsageError(f"{path} is an old Excel .xls workbook: save it as .xlsx, CSV or TSV")
     if data[:4] == b"PK\x03\x04" or ext in XLSX_EXTS:
-        records, warnings, fmt = _read_xlsx(path, data), [], "xlsx"
-        delim_note = None
-    else:
-        records, warnings, fmt, delim_note = _read_text(path, data, ext)
-    return _build(path, records, warnings, fmt, delim_note)
+        return _build(path, _read_xlsx(path, data))
+    return _build(path, _read_text(path, data, ext))
 
 
 # --------------------------------------------------------------------------- #
@@ -112,7 +128,15 @@ def _decode(path: Path, data: bytes) -> tuple[str, list[dict]]:
             line, None, None,
             "the file is not UTF-8 (first non-UTF-8 byte on this line); it was read as "
             "Windows-1252 (cp1252): check accented characters, or save the sheet as UTF-8"))
-        return data.decode("cp1252", errors="replace"), warnings
+        text = data.decode("cp1252", errors="replace")
+        undefined = text.find("\ufffd")  # 0x81, 0x8D, 0x8F, 0x90 and 0x9D are no character in cp1252
+        if undefined >= 0:
+            count = text.count("\ufffd")
+            warnings.append(_problem(
+                text.count("\n", 0, undefined) + 1, None, None,
+                f"{count} byte{'s are' if count > 1 else ' is'} no character in Windows-1252 either (first on this "
+                "line); each was read as U+FFFD '\ufffd': save the sheet as UTF-8"))
+        return text, warnings
 
 
 def _split_count(line: str, delim: str) -> int:
@@ -122,20 +146,19 @@ def _split_count(line: str, delim: str) -> int:
         return line.count(delim) + 1
 
 
-def _read_text(path: Path, data: bytes, ext: str):
+def _read_text(path: Path, data: bytes, ext: str) -> _Read:
     text, warnings = _decode(path, data)
     # line numbers as an editor counts them: \r\n, \n and a lone \r each end a line
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     body = text.rstrip("\n")
-    # leading blank / comment lines (a template's '# checklist:' line), then, commonly, none at all
-    pos, first_no, top_declared = 0, 1, None
+    # leading blank / comment lines (a TSV template's '# checklist:' line, the only place it counts)
+    pos, first_no, declared = 0, 1, None
     while pos < len(body) and _SKIP_LINE.match(body, pos):
         end = body.find("\n", pos)
         end = len(body) if end < 0 else end
-        m = _CHECKLIST_COMMENT.match(body[pos:end].strip())
-        if m and top_declared is None:
-            top_declared = m.group(1)
+        if declared is None:
+            declared = declared_checklist(body[pos:end])
         pos, first_no = end + 1, first_no + 1
     rest = body[pos:]
     if rest and _SKIP_AFTER_FIRST.search(rest) is None:
@@ -146,48 +169,43 @@ def _read_text(path: Path, data: bytes, ext: str):
         delim, fmt, delim_note = _delimiter(header, ext, first_no)
         fast = _read_fast(rest, header, delim)
         if fast is not None and len(fast) == n:
-            lines_no = np.arange(first_no, first_no + n, dtype=np.int64)
-            return ("frame", fast, lines_no, top_declared), warnings, fmt, delim_note
-    lines = text.split("\n")
+            return _Read(fmt, frame=fast, lines=np.arange(first_no, first_no + n, dtype=np.int64),
+                         declared=declared, warnings=warnings + _listed(delim_note))
     kept: list[str] = []
     kept_no: list[int] = []
-    declared = None
-    for no, line in enumerate(lines, start=1):
+    for no, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip()
-        if not stripped:
-            continue
-        if stripped[0] == "#":
-            if declared is None and not kept:
-                m = _CHECKLIST_COMMENT.match(stripped)
-                if m:
-                    declared = m.group(1)
-            continue
-        kept.append(line)
-        kept_no.append(no)
+        if stripped and stripped[0] != "#":
+            kept.append(line)
+            kept_no.append(no)
     if not kept:
         raise UsageError(f"sample sheet {path} is empty (no header line)")
     delim, fmt, delim_note = _delimiter(kept[0], ext, kept_no[0])
-    line_arr = np.asarray(kept_no, dtype=np.int64)
+    warnings += _listed(delim_note)
 
     fast = _read_fast("\n".join(kept), kept[0], delim)
     if fast is not None and len(fast) == len(kept):
-        return ("frame", fast, line_arr, declared), warnings, fmt, delim_note
+        return _Read(fmt, frame=fast, lines=np.asarray(kept_no, dtype=np.int64), declared=declared,
+                     warnings=warnings)
 
     # slow path: quoted values spanning lines, ragged rows, odd quoting
-    records: list[tuple[int, list[str]]] = []
+    read = _Read(fmt, records=[], declared=declared, warnings=warnings)
     reader = csv.reader([ln + "\n" for ln in kept], delimiter=delim, quotechar='"', strict=False)
     prev = 0
     try:
         for rec in reader:
-            records.append((kept_no[prev], rec))
+            read.records.append((kept_no[prev], rec))
             prev = reader.line_num
     except csv.Error as exc:
         line = kept_no[min(prev, len(kept_no) - 1)]
-        warnings.append(_problem(line, None, None, f"cannot parse this line: {exc}; the rest of the file was ignored"))
-        warnings[-1]["_error"] = True
-    if not records:
+        read.errors.append(_problem(line, None, None, f"cannot parse this line: {exc}; the rest of the file was ignored"))
+    if not read.records:
         raise UsageError(f"sample sheet {path} has no readable header line")
-    return ("records", records, None, declared), warnings, fmt, delim_note
+    return read
+
+
+def _listed(problem: dict | None) -> list[dict]:
+    return [problem] if problem else []
 
 
 def _delimiter(header: str, ext: str, header_line: int):
@@ -237,67 +255,19 @@ def _read_fast(body: str, header: str, delim: str) -> pd.DataFrame | None:
     return frame
 
 
-# --------------------------------------------------------------------------- #
-# xlsx                                                                         #
-# --------------------------------------------------------------------------- #
-
-def _cell_text(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, str):
-        return v
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, float):
-        if v.is_integer() and abs(v) < 1e15:
-            return str(int(v))
-        return repr(v)
-    if hasattr(v, "isoformat"):
-        import datetime as _dt
-        if isinstance(v, _dt.datetime) and v.time() == _dt.time(0):
-            return v.date().isoformat()
-        return v.isoformat()
-    return str(v)
-
-
-def _read_xlsx(path: Path, data: bytes):
-    try:
-        import openpyxl
-    except ImportError:  # pragma: no cover
-        raise UsageError("reading .xlsx needs openpyxl") from None
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError, EOFError) as exc:
-        raise UsageError(f"{path} is not a readable .xlsx workbook ({type(exc).__name__})") from None
-    except Exception as exc:  # noqa: BLE001  # openpyxl raises many kinds on corrupt workbooks
-        raise UsageError(f"{path} is not a readable .xlsx workbook ({type(exc).__name__})") from None
-    try:
-        ws = wb.worksheets[0] if wb.worksheets else None
-        if ws is None:
-            raise UsageError(f"{path} has no worksheet")
-        records: list[tuple[int, list[str]]] = []
-        declared = None
-        try:
-            for no, row in enumerate(ws.iter_rows(values_only=True), start=1):
-                cells = [_cell_text(v) for v in row]
-                if not any(c.strip() for c in cells):
-                    continue
-                first = cells[0].strip() if cells else ""
-                if first.startswith("#"):
-                    m = _CHECKLIST_COMMENT.match(first)
-                    if m and not records and declared is None:
-                        declared = m.group(1)
-                    continue
-                records.append((no, cells))
-        except UsageError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            raise UsageError(f"{path} is not a readable .xlsx workbook ({type(exc).__name__})") from None
-    finally:
-        wb.close()
+def _read_xlsx(path: Path, data: bytes) -> _Read:
+    records: list[tuple[int, list[str]]] = []
+    declared = None
+    for no, cells in workbook_rows(path, data):
+        first = cells[0].strip() if cells else ""
+        if first.startswith("#"):  # a comment row; above the header it may name the checklist
+            if not records and declared is None:
+                declared = declared_checklist(first)
+            continue
+        records.append((no, cells))
     if not records:
         raise UsageError(f"sample sheet {path} is empty (no header row)")
-    return ("records", records, None, declared)
+    return _Read("xlsx", records=records, declared=declared)
 
 
 # --------------------------------------------------------------------------- #
@@ -341,26 +311,19 @@ def _records_frame(records: list[tuple[int, list[str]]]) -> tuple[pd.DataFrame, 
     return frame, lines
 
 
-def _build(path: Path, read, warnings: list[dict], fmt: str, delim_note) -> LoadedSheet:
-    kind, payload, lines, declared = read
-    if kind == "records":
-        raw, lines = _records_frame(payload)
+def _build(path: Path, read: _Read) -> LoadedSheet:
+    if read.records is not None:
+        raw, lines = _records_frame(read.records)
     else:
-        raw = payload
-    errors: list[dict] = []
-    for w in list(warnings):
-        if w.pop("_error", False):
-            warnings.remove(w)
-            errors.append(w)
-    if delim_note:
-        warnings.append(delim_note)
+        raw, lines = read.frame, read.lines
+    errors, warnings = read.errors, read.warnings
     raw.columns = range(raw.shape[1])
     stripped = {k: raw[k].astype("str").str.strip() for k in raw.columns}
     n_raw = len(raw)
     header_line = int(lines[0])
     raw_header = [stripped[k].iat[0] for k in raw.columns]
-    if kind == "records":
-        raw_header = raw_header[:len(payload[0][1])]
+    if read.records is not None:
+        raw_header = raw_header[:len(read.records[0][1])]
     # drop the header and body rows that are empty in every column (",,,," lines)
     body_mask = np.zeros(len(raw), dtype=bool)
     for k in raw.columns:
@@ -393,9 +356,9 @@ def _build(path: Path, read, warnings: list[dict], fmt: str, delim_note) -> Load
         headers.append(name)
         positions.append(pos)
     # values beyond the header (ragged rows)
-    if kind == "records":
+    if read.records is not None:
         hw = len(raw_header)
-        for no, rec in payload[1:]:
+        for no, rec in read.records[1:]:
             if len(rec) > hw:
                 extra = [v for v in rec[hw:] if v.strip()]
                 if extra:
@@ -411,6 +374,6 @@ def _build(path: Path, read, warnings: list[dict], fmt: str, delim_note) -> Load
         s.index = index
         data[name] = s
     frame = pd.DataFrame(data, index=index) if data else pd.DataFrame(index=index)
-    return LoadedSheet(path=str(path), format=fmt, headers=headers, frame=frame, lines=body_lines,
-                       columns=ColumnLists(frame), header_line=header_line, declared_checklist=declared,
+    return LoadedSheet(path=str(path), format=read.format, headers=headers, frame=frame, lines=body_lines,
+                       columns=ColumnLists(frame), header_line=header_line, declared_checklist=read.declared,
                        errors=errors, warnings=warnings)

@@ -69,3 +69,31 @@ def test_html_lists_at_most_2000_problems_of_each_kind(tmp_path):
     html = r.to_html()
     assert html.count('<li class="error">') == 2000
     assert "… and 500 more errors" in html
+
+
+def test_cp1252_bytes_with_no_character_are_warned_about(tmp_path):
+    """0x81, 0x8D, 0x8F, 0x90 and 0x9D mean nothing in cp1252: read as U+FFFD, and said so, with the line."""
+    path = tmp_path / "s.tsv"
+    header = b"sample_alias\torganism\ttax_id\n"
+    path.write_bytes(header + "S1\tBos taurus é\t9913\n".encode("cp1252") + b"S2\tBos \x81taurus\x9d\t9913\n")
+    report = validate_sheet(path)
+    notes = [w for w in report.warnings if "U+FFFD" in w["message"]]
+    assert [(w["row"], w["message"].split(" ")[0]) for w in notes] == [(3, "2")]
+    assert report.table["organism"][1] == "Bos \ufffdtaurus\ufffd"
+
+
+def test_an_unparsable_line_is_an_error_not_a_warning(tmp_path):
+    import csv
+
+    path = tmp_path / "s.csv"
+    # a ragged row sends the reader down the csv-module path; a field over the limit stops it there
+    path.write_text("sample_alias,organism,tax_id\nS1,Bos taurus,9913,extra\nS2," + "x" * 200 + ",9913\n")
+    old = csv.field_size_limit(100)
+    try:
+        report = validate_sheet(path)
+    finally:
+        csv.field_size_limit(old)
+    assert [(e["row"], e["message"][:22]) for e in report.errors if "cannot parse" in e["message"]] == \
+        [(3, "cannot parse this line")]
+    assert all("cannot parse" not in w["message"] for w in report.warnings)
+    assert not report.valid
