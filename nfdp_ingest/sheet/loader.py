@@ -42,7 +42,7 @@ class LoadedSheet:
     headers: list[str]  # normalised, in file order, duplicates and blanks removed
     frame: pd.DataFrame  # one str column per header; missing cells are NA
     lines: np.ndarray  # line number of each row
-    columns: Mapping[str, list] = field(default_factory=dict)  # the same cells as lists (None = empty)
+    columns: Mapping[str, tuple] = field(default_factory=dict)  # the same cells as tuples (None = empty)
     header_line: int = 1
     declared_checklist: str | None = None
     errors: list[dict] = field(default_factory=list)
@@ -275,18 +275,19 @@ def _read_xlsx(path: Path, data: bytes) -> _Read:
 # --------------------------------------------------------------------------- #
 
 class ColumnLists(Mapping):
-    """The sheet's columns as Python lists (None = empty cell), made on first use."""
+    """The sheet's columns as tuples of str (None = empty cell), made on first use."""
 
     def __init__(self, frame: pd.DataFrame):
         self._frame = frame
         self._cache: dict[str, list] = {}
 
-    def __getitem__(self, name: str) -> list:
+    def __getitem__(self, name: str) -> tuple:
         got = self._cache.get(name)
         if got is None:
             if name not in self._frame.columns:
                 raise KeyError(name)
-            got = self._cache[name] = self._frame[name].to_numpy(dtype=object, na_value=None).tolist()
+            # a tuple of str/None: the cycle collector stops visiting it after one pass (a list it walks every time)
+            got = self._cache[name] = tuple(self._frame[name].to_numpy(dtype=object, na_value=None).tolist())
         return got
 
     def __contains__(self, name) -> bool:

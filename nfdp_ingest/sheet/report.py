@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -25,8 +26,8 @@ class SheetReport:
     total_rows: int = 0
     format: str | None = None
     # the sheet as read (str or None per cell) and each row's line, for cell views
-    table: dict[str, list] = field(default_factory=dict, repr=False, compare=False)
-    lines: list[int] = field(default_factory=list, repr=False, compare=False)
+    table: Mapping[str, tuple] = field(default_factory=dict, repr=False, compare=False)
+    lines: tuple[int, ...] = field(default=(), repr=False, compare=False)
     # what the parsed rows are built from (None: no rows)
     row_columns: RowColumns | None = field(default=None, repr=False, compare=False)
 

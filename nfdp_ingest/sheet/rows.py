@@ -32,18 +32,22 @@ class SheetRow:
 
 @dataclass(frozen=True)
 class RowColumns:
-    """Every value a row needs, column by column (each list has one item per row)."""
+    """Every value a row needs, column by column (one item per row).
 
-    lines: list[int]
-    sample_alias: list
-    project_accession: list
-    sample: dict[str, list]  # checklist fields and unknown columns, typed where the checklist says
-    experiment: dict[str, list]  # the vocabulary columns, insert_size, library_name (normalised)
-    filename_forward: list
-    filename_reverse: list
-    md5_forward: list
-    md5_reverse: list
-    library_layout: list
+    Tuples, not lists: a tuple of str / int / None leaves the cycle collector's
+    view after one pass, a list is walked again on every full collection.
+    """
+
+    lines: tuple[int, ...]
+    sample_alias: tuple
+    project_accession: tuple
+    sample: dict[str, tuple]  # checklist fields and unknown columns, typed where the checklist says
+    experiment: dict[str, tuple]  # the vocabulary columns, insert_size, library_name (normalised)
+    filename_forward: tuple
+    filename_reverse: tuple
+    md5_forward: tuple
+    md5_reverse: tuple
+    library_layout: tuple
 
 
 def _files(forward, reverse, md5_forward, md5_reverse, layout) -> tuple[SheetFile, ...]:

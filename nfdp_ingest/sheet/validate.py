@@ -130,7 +130,7 @@ class _Validator(SheetContext):
             errors=self.errors, warnings=self.warnings,
             headers=list(self.headers), required_fields=["sample_alias"] + cl.required_fields,
             total_rows=self.n, format=self.loaded.format, table=self.cols,
-            lines=self.lines.tolist(), row_columns=row_columns,
+            lines=tuple(self.lines.tolist()), row_columns=row_columns,
         )
 
     # ------------------------------------------------------------------ 1. columns
@@ -319,7 +319,7 @@ class _Validator(SheetContext):
         if f.name in self.norm:
             vals = self.norm[f.name].tolist()
             raw = self.cols[f.name]
-            return [v if v is not None else r for v, r in zip(vals, raw)]
+            return tuple([v if v is not None else r for v, r in zip(vals, raw)])
         if f.type in ("integer", "number"):
             def conv(v):
                 try:
@@ -331,28 +331,28 @@ class _Validator(SheetContext):
                         return float(v)
                     except ValueError:
                         return v
-            return self.per_value(s, conv).tolist()
+            return tuple(self.per_value(s, conv).tolist())
         return self.cols[f.name]
 
     def _row_columns(self, unknown: list[str]) -> RowColumns:
-        none = [None] * self.n
+        none = (None,) * self.n
 
-        def column(name: str) -> list:
+        def column(name: str) -> tuple:
             return self.cols[name] if self.present(name) else none
 
         sample = {f.name: self._typed(f) for f in self.cl.fields if self.present(f.name)}
         sample.update((u, self.cols[u]) for u in unknown)
-        experiment = {c: self.norm[c].tolist() for c in EXPERIMENT_RULE_FIELDS}
+        experiment = {c: tuple(self.norm[c].tolist()) for c in EXPERIMENT_RULE_FIELDS}
         experiment["library_name"] = column("library_name")
         return RowColumns(
-            lines=self.lines.tolist(), sample_alias=column(schema.SAMPLE_ALIAS),
+            lines=tuple(self.lines.tolist()), sample_alias=column(schema.SAMPLE_ALIAS),
             project_accession=_as_list(self.df[schema.PROJECT].str.upper()) if self.present(schema.PROJECT) else none,
             sample=sample, experiment=experiment,
             filename_forward=column("filename_forward"), filename_reverse=column("filename_reverse"),
             md5_forward=_as_list(self.norm["md5_forward"]) if "md5_forward" in self.norm else none,
             md5_reverse=_as_list(self.norm["md5_reverse"]) if "md5_reverse" in self.norm else none,
-            library_layout=self.norm["library_layout"].tolist())
+            library_layout=tuple(self.norm["library_layout"].tolist()))
 
 
-def _as_list(s: pd.Series) -> list:
-    return s.to_numpy(dtype=object, na_value=None).tolist()
+def _as_list(s: pd.Series) -> tuple:
+    return tuple(s.to_numpy(dtype=object, na_value=None).tolist())
