@@ -58,7 +58,7 @@ def _absent_column_note(column: str, rows: list[int], normalised: pd.Series, ctx
         return None
     if column == "platform":
         i = rows[0]
-        return (f"column platform is absent: derived from instrument_model on every row "
+        return (f"column platform is absent: derived from instrument_model where it names one platform "
                 f"(e.g. {ctx.norm['instrument_model'].iat[i]!r} → {normalised.iat[i]})")
     if column == "library_source":
         strategy = ctx.norm["library_strategy"]

@@ -80,3 +80,18 @@ def test_distinct_tuples_are_checked_once_and_mapped_back(tmp_path):
     assert [p["row"] for p in report.errors if p["column"] == "library_strategy"] == [3, 5, 7]
     assert [r.experiment["library_strategy"] for r in report.rows] == ["WGS", None] * 3
     assert [r.experiment["insert_size"] for r in report.rows] == [350] * 6
+
+
+def test_absent_columns_get_one_note_each_and_rows_keep_their_own_errors(tmp_path):
+    path = tmp_path / "absent.tsv"
+    path.write_text("sample_alias\torganism\ttax_id\tinstrument_model\tlibrary_strategy\tfilename_forward\n"
+                    "S1\tBos taurus\t9913\tMinION\tWGS\ta.fq\n"
+                    "S2\tBos taurus\t9913\tunspecified\tWGSS\tb.fq\n")
+    report = validate_sheet(path, "ERC000011")
+    notes = {w["column"] for w in report.warnings if w["row"] is None}
+    assert notes == {"platform", "library_source", "library_selection", "library_layout"}
+    assert all(w["row"] is None for w in report.warnings)  # no per-row flood for a column the sheet lacks
+    assert sorted((e["row"], e["column"]) for e in report.errors) == [(3, "library_strategy"), (3, "platform")]
+    row = report.rows[0].experiment
+    assert (row["platform"], row["library_source"], row["library_selection"], row["library_layout"]) == \
+        ("OXFORD_NANOPORE", "GENOMIC", "unspecified", "SINGLE")
