@@ -44,11 +44,11 @@ def derive_layout(ctx: SheetContext) -> pd.Series:
         return raw
     derived = np.where(has_f & has_r, "PAIRED", "SINGLE")
     if not ctx.present("library_layout"):
-        ctx.sheet_warning("library_layout", None, "column library_layout is absent: derived from the files of each row "
-                                                "(two files: PAIRED, one: SINGLE)")
+        ctx.sheet_warning("library_layout", None, "column library_layout is absent: derived from the files of "
+                                                  "each row (two files: PAIRED, one: SINGLE)")
     else:
         ctx.emit(ctx.warnings, derive, "library_layout",
-               [f"library_layout derived from the files: {d}" if on else None for on, d in zip(derive, derived)])
+                 [f"library_layout derived from the files: {d}" if on else None for on, d in zip(derive, derived)])
     return raw.astype(object).where(~derive, derived)
 
 
