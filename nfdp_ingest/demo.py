@@ -22,6 +22,7 @@ from .cli.common import setup_logging
 from .config import from_env
 from .errors import NfdpError
 from .files import file_digest
+from .pipeline.report import submit_text
 from .pipeline.submit import submit_sheet
 from .registry import db
 from .registry.models import Project
@@ -140,7 +141,7 @@ def main() -> int:
     except NfdpError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return exc.exit_code
-    print(result.to_text())
+    print(submit_text(result))
     print()
     print(f"database: {engine.url.render_as_string(hide_password=True)}")
     print(f"data files (local storage, not copied): {sheet.parent.resolve()}")

@@ -10,6 +10,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import jinja2
+
+from .progress import human_bytes
+
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -31,3 +35,13 @@ def sheets_dir() -> Path:
 
 def templates_dir() -> Path:
     return data_dir("templates")
+
+
+@cache
+def jinja_env() -> jinja2.Environment:
+    """The one environment for every shipped HTML template: values are escaped, and a
+    missing variable is an error rather than an empty string."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir())), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["human_bytes"] = human_bytes
+    return env

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import UsageError
 from .common import echo_json, handle_errors, settings_options, setup_logging
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -75,7 +76,11 @@ def nightly(inbox, settle, threads, files_root, remove_source, summary_path, fmt
     """
     setup_logging()
     show_progress = _isatty(sys.stdout) and _isatty(sys.stderr)
-    from ..pipeline.nightly import render_summary_html, run_nightly  # heavy: pandas, pandera
+    from ..nightly import render_summary_html, run_nightly  # heavy: pandas, pandera
+
+    if remove_source and settings.storage != "minio":
+        raise UsageError("--remove-source needs minio storage: in local mode the registered run points at "
+                         "the source file itself, so it must stay")
 
     summary = run_nightly(settings, inbox, settle_seconds=settle, threads=threads, files_root=files_root,
                           remove_source=remove_source, show_progress=show_progress)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import EXIT_INVALID, EXIT_OK
+from ..errors import EXIT_INVALID, EXIT_OK, UsageError
 from .common import echo_json, handle_errors, settings_options
 
 THRESHOLDS_HELP = ("QC thresholds file (TOML or JSON) overriding the shipped defaults key by key "
@@ -50,7 +50,14 @@ def run_cmd(run_accessions, project, threads, thresholds, fastqc_cmd, fmt, setti
     analyse at least one file or a run is unknown, 2 usage (fastqc not installed,
     bad thresholds file), 3 database or storage failure.
     """
-    from ..pipeline.qc import run_fastqc
+    from ..qc import FastqcMissing, find_fastqc, run_fastqc
+
+    if run_accessions and project:
+        raise UsageError("give either --project or run accessions, not both")
+    try:
+        fastqc_cmd = find_fastqc(fastqc_cmd)
+    except FastqcMissing as exc:
+        raise UsageError(f"{exc.message}, or point --fastqc / NFDP_FASTQC at it") from None
 
     def progress(res) -> None:
         if fmt == "text":
@@ -99,7 +106,7 @@ def import_cmd(multiqc_json, project, thresholds, strict, fmt, settings) -> None
     1 nothing matched (or any unmatched with --strict) or not MultiQC data,
     2 unreadable file or bad thresholds, 3 database failure.
     """
-    from ..pipeline.qc import import_multiqc
+    from ..qc import import_multiqc
 
     res = import_multiqc(settings, multiqc_json, project=project, thresholds=thresholds)
     if fmt == "json":

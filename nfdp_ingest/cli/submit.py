@@ -36,7 +36,7 @@ def submit(sheet, project, checklist, files_root, threads, deep, dry_run, fmt, r
     and running the same command again resumes with the same accessions.
     """
     # imported here: pandas and pandera would slow every other command's start
-    from ..pipeline.report import failure_dict, render_submission_html
+    from ..pipeline.report import failure_dict, render_submission_html, submit_text
     from ..pipeline.submit import submit_sheet
 
     if not quiet:
@@ -60,7 +60,7 @@ def submit(sheet, project, checklist, files_root, threads, deep, dry_run, fmt, r
     if fmt == "json":
         echo_json(outcome)
     else:
-        click.echo(result.to_text())
+        click.echo(submit_text(result))
 
 
 def register(group: click.Group) -> None:

@@ -20,6 +20,7 @@ from ..registry.models import (
     EXPERIMENT_FIELDS,
     SAMPLE_COLUMNS,
     Experiment,
+    Project,
     Run,
     Sample,
     Submission,
@@ -88,6 +89,17 @@ def committed_duplicate(session: Session, project_id: int, sheet_sha256: str) ->
                Submission.status == "committed")
         .order_by(Submission.id.desc()).limit(1)
     )
+
+
+def committed_sheet(session: Session, project: str | None, sheet_sha256: str) -> tuple[str, str] | None:
+    """(submission, project) accessions of the newest committed submission of exactly this
+    sheet — to ``project`` if given, else to any project; None when there is none (or no such project)."""
+    query = (select(Submission.accession, Project.accession).join(Project, Submission.project_id == Project.id)
+             .where(Submission.sheet_sha256 == sheet_sha256, Submission.status == "committed"))
+    if project is not None:
+        query = query.where(Project.accession == project)
+    row = session.execute(query.order_by(Submission.id.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else None
 
 
 PLAN_KINDS = (("sample", "samples", "SAM"), ("experiment", "experiments", "EXP"), ("run", "runs", "RUN"))

@@ -45,7 +45,7 @@ def make_engine(url: str, *, immediate: bool = True, **kwargs) -> Engine:
     if backend not in ("sqlite", "postgresql"):
         raise UsageError(f"database {backend!r} is not supported; use SQLite or PostgreSQL")
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
+        path = make_url(url).database or ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
@@ -102,7 +102,7 @@ def check_schema(engine: Engine) -> None:
                 )
             current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except OperationalError as exc:
-        raise InfrastructureError(f"cannot reach the database: {_short(exc)}") from exc
+        raise InfrastructureError(f"cannot reach the database: {db_reason(exc)}") from exc
     if current != head_revision():
         raise SchemaMissing(
             f"the database schema is at revision {current}, this version needs {head_revision()}; "
@@ -122,12 +122,23 @@ def upgrade(engine: Engine) -> str:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except OperationalError as exc:
-        raise InfrastructureError(f"cannot reach the database: {_short(exc)}") from exc
+        raise InfrastructureError(f"cannot reach the database: {db_reason(exc)}") from exc
     return head_revision()
 
 
-def _short(exc: SQLAlchemyError) -> str:
-    return str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+def db_reason(exc: SQLAlchemyError) -> str:
+    """The first line of what the database said (the driver's message, not SQLAlchemy's wrapper)."""
+    text_ = str(getattr(exc, "orig", None) or exc).strip()
+    return text_.splitlines()[0] if text_ else type(exc).__name__
+
+
+@contextmanager
+def db_errors(doing: str) -> Iterator[None]:
+    """Turn a SQLAlchemyError in the block into InfrastructureError "database error {doing}: …" (exit 3)."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise InfrastructureError(f"database error {doing}: {db_reason(exc)}") from exc
 
 
 def open_registry(url: str, immediate: bool = True) -> Engine:

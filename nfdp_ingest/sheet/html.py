@@ -6,7 +6,7 @@ from functools import cache
 
 import jinja2
 
-from ..resources import templates_dir
+from ..resources import jinja_env
 from .report import HTML_ROW_LIMIT
 
 PROBLEM_LIMIT = 2000  # problems listed in full; the JSON report has them all
@@ -14,13 +14,7 @@ PROBLEM_LIMIT = 2000  # problems listed in full; the JSON report has them all
 
 @cache
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir())),
-        autoescape=True,  # every value from the sheet is escaped
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return jinja_env()  # the package's one environment (autoescape: every value from the sheet is escaped)
 
 
 def render_report(report) -> str:

@@ -8,7 +8,7 @@ import time
 
 from sqlalchemy import select, text
 
-from nfdp_ingest.pipeline.locks import nightly_lock
+from nfdp_ingest.nightly import nightly_lock
 from nfdp_ingest.registry import db
 from nfdp_ingest.registry.models import Submission, SubmissionItem
 from tests.fixtures_files import write_fastq, write_sparse_fastq

@@ -267,7 +267,7 @@ def test_library_uses_the_given_clock(engine, project, inbox, settings):
     from datetime import datetime, timedelta
 
     from nfdp_ingest.cli.nightly import parse_duration
-    from nfdp_ingest.pipeline.nightly import run_nightly
+    from nfdp_ingest.nightly import run_nightly
 
     assert [parse_duration(v) for v in ("0", "45", "30s", "10m", "1h", "1h30m", "2d")] == \
         [0, 45, 30, 600, 3600, 5400, 172800]

@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import select, text
 
 from nfdp_ingest.errors import InvalidInput
-from nfdp_ingest.pipeline.submit import SheetInvalid, SubmissionFailed, submit_sheet
+from nfdp_ingest.pipeline.errors import SheetInvalid, SubmissionFailed
+from nfdp_ingest.pipeline.report import submit_text
+from nfdp_ingest.pipeline.submit import submit_sheet
 from nfdp_ingest.registry import db
 from nfdp_ingest.registry.models import Run, Submission
 from tests.fixtures_files import (
@@ -64,7 +66,7 @@ def test_resubmitting_the_same_sheet_creates_nothing(settings, engine, project, 
     before = accessions(engine)
     again = submit_sheet(sheet, settings, project=project, show_progress=False)
     assert again.status == "unchanged" and again.submission == first.submission
-    assert "nothing was written" in again.to_text()
+    assert "nothing was written" in submit_text(again)
     assert accessions(engine) == before
     assert len(again.to_dict()["reused"]["runs"]) == 8 and again.to_dict()["runs"] == []
 
@@ -166,7 +168,7 @@ def test_dry_run_checks_everything_and_writes_nothing(settings, engine, project,
     sheet = write_sheet(tmp_path / "s.tsv", [row("S1", fwd, rev)])
     result = submit_sheet(sheet, settings, project=project, dry_run=True, show_progress=False)
     assert result.status == "dry-run" and result.facts[fwd.filename]["md5"] == fwd.md5
-    assert "would create" in result.to_text()
+    assert "would create" in submit_text(result)
     assert counts(engine) == {"sample": 0, "experiment": 0, "run": 0, "submission": 0}
     bad = write_sheet(tmp_path / "s.tsv", [row("S1", fwd, rev, md5_forward="b" * 32)])
     with pytest.raises(SubmissionFailed):

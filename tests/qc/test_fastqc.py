@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nfdp_ingest.errors import InvalidInput, UsageError
-from nfdp_ingest.pipeline.qc import run_fastqc
+from nfdp_ingest.qc import run_fastqc
 
 from .helpers import add_project, add_run, cli, count_fastq, qc_reports, write_gc_fastq
 
@@ -77,6 +77,23 @@ def test_run_fastqc_stores_real_read_count_and_gc(settings, database_url, fastq_
     assert [r["tool"] for r in qc_reports(database_url, runs["r1"])] == ["FastQC", "FastQC"]
 
 
+def test_an_interrupted_batch_keeps_the_reports_it_finished(settings, database_url, fastq_runs):
+    runs = fastq_runs["runs"]
+    seen = []
+
+    def stop_after_the_first(result) -> None:  # the caller's progress callback dies, as a Ctrl-C would
+        seen.append(result.run_accession)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_fastqc(settings, threads=1, progress=stop_after_the_first)
+    first = sorted([runs["r1"], runs["r2"], runs["lowq"]])[0]
+    assert seen == [first]
+    assert [r["run"] for r in qc_reports(database_url)] == [first]  # committed before the interruption
+    rest = run_fastqc(settings)  # the next run picks up only what is left
+    assert sorted(r.run_accession for r in rest) == sorted(set(runs.values()) - {first, runs["bam"]})
+
+
 def test_run_fastqc_project_selection_and_bad_requests(settings, database_url, fastq_runs):
     runs = fastq_runs["runs"]
     results = run_fastqc(settings, project=fastq_runs["other"])
@@ -89,7 +106,7 @@ def test_run_fastqc_project_selection_and_bad_requests(settings, database_url, f
         run_fastqc(settings, run_accessions=[runs["bam"]])
     with pytest.raises(InvalidInput, match="no such project"):
         run_fastqc(settings, project="NFDP-PRJ-999999")
-    with pytest.raises(UsageError, match="either --project or run accessions"):
+    with pytest.raises(UsageError, match="either a project or run accessions"):
         run_fastqc(settings, run_accessions=[runs["r1"]], project=fastq_runs["project"])
     with pytest.raises(UsageError, match="FastQC is not installed"):
         run_fastqc(settings, fastqc="/nonexistent/fastqc")

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from nfdp_ingest.config import MinioSettings
-from nfdp_ingest.pipeline.qc import run_fastqc
+from nfdp_ingest.qc import run_fastqc
 from nfdp_ingest.storage import open_storage
 from nfdp_ingest.storage.base import ObjectKey
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from nfdp_ingest.errors import InvalidInput, UsageError
-from nfdp_ingest.pipeline.qc import general_stats, import_multiqc, run_fastqc
+from nfdp_ingest.qc import general_stats, import_multiqc, run_fastqc
 
 from .helpers import (
     add_project,

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from nfdp_ingest import qc
 from nfdp_ingest.errors import InvalidInput, UsageError
-from nfdp_ingest.pipeline import qc
 
 FASTQC_012 = """##FastQC\t0.12.1
 >>Basic Statistics\tpass
@@ -164,7 +164,7 @@ def test_name_stem_and_read_key(name, stem, key):
 
 
 def _cand(i, filename, alias, direction="single"):
-    return qc._Candidate(i, f"NFDP-RUN-{i:06d}", filename, direction, alias)
+    return qc.RunCandidate(i, f"NFDP-RUN-{i:06d}", filename, direction, alias)
 
 
 def test_match_prefers_exact_stem_then_suffix_then_alias_and_never_guesses():
@@ -177,12 +177,37 @@ def test_match_prefers_exact_stem_then_suffix_then_alias_and_never_guesses():
         _cand(6, "dup.fastq.gz", "B"),
         _cand(7, "lane3.fq.gz", "SAMPX"),
     ]
-    assert qc._match("S1_R1", runs)[:2] == (runs[0], "filename")
-    assert qc._match("S2_1", runs)[:2] == (runs[2], "read suffix")
-    assert qc._match("S2_R2", runs)[:2] == (runs[3], "read suffix")
-    assert qc._match("SAMPX", runs)[:2] == (runs[6], "sample alias")
-    run, _, candidates = qc._match("S1", runs)  # both mates fit: ambiguous
+    index = qc.RunIndex(runs)
+    assert index.match("S1_R1")[:2] == (runs[0], "filename")
+    assert index.match("S2_1")[:2] == (runs[2], "read suffix")
+    assert index.match("S2_R2")[:2] == (runs[3], "read suffix")
+    assert index.match("SAMPX")[:2] == (runs[6], "sample alias")
+    run, _, candidates = index.match("S1")  # both mates fit: ambiguous
     assert run is None and candidates == ["NFDP-RUN-000001", "NFDP-RUN-000002"]
-    run, _, candidates = qc._match("dup", runs)
+    run, _, candidates = index.match("dup")
     assert run is None and candidates == ["NFDP-RUN-000005", "NFDP-RUN-000006"]
-    assert qc._match("nobody", runs) == (None, "", [])
+    assert index.match("nobody") == (None, "", [])
+
+
+def test_match_samples_never_trusts_two_names_for_one_run():
+    runs = [_cand(1, "S1_R1.fastq.gz", "S1", "forward"), _cand(2, "lane3.fq.gz", "SAMPX")]
+    matched, unmatched = qc.match_samples(["S1_R1", "S1_1", "SAMPX", "ghost"], runs)
+    assert {name: (run.accession, how) for name, (run, how) in matched.items()} == {
+        "SAMPX": ("NFDP-RUN-000002", "sample alias")}
+    assert [u.name for u in unmatched] == ["S1_1", "S1_R1", "ghost"]
+    assert unmatched[0].reason == "ambiguous: S1_1, S1_R1 all match run NFDP-RUN-000001"
+    assert unmatched[2].candidates == []
+
+
+def test_threshold_types_come_from_the_annotations_not_their_spelling():
+    from dataclasses import dataclass
+
+    from nfdp_ingest.qc.thresholds import _field_types
+
+    @dataclass(frozen=True)
+    class Optional:
+        names: tuple[str, ...] | None = None
+        count: int | None = None
+        share: float = 0.0
+
+    assert _field_types(Optional) == {"names": tuple, "count": int, "share": float}

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from nfdp_ingest.pipeline.qc import run_fastqc
+from nfdp_ingest.qc import run_fastqc
 
 from .helpers import add_project, add_run, write_gc_fastq
 

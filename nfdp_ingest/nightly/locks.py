@@ -17,6 +17,7 @@ Either way a run that cannot get the lock raises :class:`LockHeld` at once
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -27,11 +28,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from ..errors import InfrastructureError, LockHeld
-from ..registry.db import normalise_url
+from ..registry.db import db_reason, normalise_url
 
 log = logging.getLogger("nfdp_ingest.nightly")
 
@@ -47,13 +49,12 @@ def holder_description() -> dict:
 
 
 def _sqlite_path(url: str) -> Path | None:
-    if not url.startswith("sqlite"):
+    """The database file of a SQLite URL; None for an in-memory database."""
+    try:
+        path = make_url(url).database
+    except ArgumentError:  # not a URL at all: opening the registry will say so
         return None
-    path = url.split("///", 1)[1] if "///" in url else ""
-    path = path.split("?", 1)[0]
-    if not path or path == ":memory:":
-        return None
-    return Path(path)
+    return Path(path) if path and path != ":memory:" else None
 
 
 @contextmanager
@@ -108,7 +109,7 @@ def _pg_lock(url: str) -> Iterator[str]:
         try:
             conn = engine.connect()
         except SQLAlchemyError as exc:
-            raise InfrastructureError(f"cannot reach the database to take the nightly lock: {_reason(exc)}") from exc
+            raise InfrastructureError(f"cannot reach the database to take the nightly lock: {db_reason(exc)}") from exc
         try:
             try:
                 conn = conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -116,7 +117,7 @@ def _pg_lock(url: str) -> Iterator[str]:
                                    {"c": LOCK_CLASS, "o": LOCK_NIGHTLY}).scalar()
                 who = None if got else _pg_holder(conn)
             except SQLAlchemyError as exc:
-                raise InfrastructureError(f"database error while taking the nightly lock: {_reason(exc)}") from exc
+                raise InfrastructureError(f"database error while taking the nightly lock: {db_reason(exc)}") from exc
             if not got:
                 raise LockHeld(
                     "another nightly run holds the lock (PostgreSQL advisory lock "
@@ -130,15 +131,11 @@ def _pg_lock(url: str) -> Iterator[str]:
                 try:
                     conn.execute(text("SELECT pg_advisory_unlock(:c, :o)"), {"c": LOCK_CLASS, "o": LOCK_NIGHTLY})
                 except SQLAlchemyError as exc:  # the connection is gone: so is the lock
-                    log.warning("could not release the nightly lock cleanly: %s", _reason(exc))
+                    log.warning("could not release the nightly lock cleanly: %s", db_reason(exc))
         finally:
             conn.close()
     finally:
         engine.dispose()
-
-
-def _reason(exc: SQLAlchemyError) -> str:
-    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
 
 
 # --------------------------------------------------------------------------- file lock
@@ -149,8 +146,14 @@ def _file_lock(path: Path) -> Iterator[str]:
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        # O_NOFOLLOW: a symlink planted at the lock path must not make us write the holder's
+        # details into whatever file it points at (filelock's CVE-2025-68146). No O_TRUNC:
+        # a run that loses the race must not wipe the holder's details.
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InfrastructureError(f"the nightly lock file {path} is a symbolic link; refusing to use it "
+                                      "(remove the link, a lock file is created when missing)") from None
         raise InfrastructureError(f"cannot open the nightly lock file {path}: {exc.strerror or exc}") from exc
     try:
         try:
