@@ -2,8 +2,7 @@
 
 The OpenAPI document is generated from these (``api/spec.py``); the POST body is
 parsed with ``ExperimentCreate``; responses are built from each model's field
-list (``fields_of``) without re-validating our own database rows, which keeps the
-list endpoints as fast as plain dicts (see README, API benchmark).
+list (``fields_of``) without re-validating our own database rows (api/serializers.py).
 """
 
 from __future__ import annotations

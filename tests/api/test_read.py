@@ -62,6 +62,26 @@ def test_every_record_has_its_fields_and_iso_timestamps(client, demo, resource, 
         assert ISO.match(rec["created_at"])
 
 
+def test_every_served_record_validates_against_its_model(client, demo):
+    """The models are the contract: what the API serves (not re-validated at run time) fits them."""
+    from nfdp_ingest.api import models
+
+    for resource, model in models.RECORD_MODELS.items():
+        listed = client.get(f"/api/v1/{resource}/?per_page=1000").get_json()
+        assert listed
+        for rec in listed:
+            assert model.model_validate(rec).model_dump(mode="json") == rec
+    qc = client.get(f"/api/v1/runs/{demo.runs[0]}/qc").get_json()
+    assert models.QC.model_validate(qc).reports[0].tool == "FastQC"
+    dev = client.get(f"/api/v1/runs/{demo.runs[0]}/download").get_json()
+    models.DevDownload.model_validate(dev)
+    models.Health.model_validate(client.get("/api/v1/health").get_json())
+    row = client.get(f"/api/v1/filereport?accession={demo.runs[0]}").get_json()[0]
+    assert tuple(row) == models.fields_of(models.FileReportRow)
+    bad = client.get("/api/v1/runs/NFDP-RUN-999999").get_json()
+    assert models.Error.model_validate(bad).detail == bad["detail"] and set(bad) == {"detail"}
+
+
 def test_experiment_record_has_the_create_fields(client, demo):
     rec = client.get(f"/api/v1/experiments/{demo.experiments[0]}").get_json()
     assert {k: rec[k] for k in ("sample_accession", "platform", "instrument_model", "library_strategy",
