@@ -31,9 +31,8 @@ from .models import Error
 class _DocumentOnly(FlaskPlugin):
     """spectree's Flask plugin, minus the run-time wrapper: the view's own response goes out."""
 
-    def validate(self, func, query, json, form, headers, cookies, resp, before, after,
-                 validation_error_status, skip_validation, force_resp_serialize, *args, **kwargs):
-        return func(*args, **kwargs)
+    def validate(self, func, *_spectree_args, **view_args):
+        return func(**view_args)  # Flask passes a view's URL arguments as keywords
 
 
 api = SpecTree(
