@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import fields as dc_fields
-from typing import Any
 
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
@@ -13,32 +10,17 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import Settings, from_env
 from ..errors import InfrastructureError, NfdpError
+from ..export.filereport import API_PREFIX as PREFIX
 from .common import ApiState, json_response
 
 log = logging.getLogger("nfdp_ingest.api")
 
-_SETTINGS_FIELDS = {f.name for f in dc_fields(Settings)}
-
-
-def _settings(settings_or_config: Settings | Mapping[str, Any] | None) -> tuple[Settings, dict]:
-    if isinstance(settings_or_config, Settings):
-        return settings_or_config, {}
-    config = dict(settings_or_config or {})
-    if isinstance(config.get("NFDP_SETTINGS"), Settings):
-        settings = config.pop("NFDP_SETTINGS")
-    else:
-        overrides = {k: config.pop(k) for k in list(config) if k in _SETTINGS_FIELDS}
-        settings = from_env().with_overrides(**overrides)
-    return settings, config
-
-
-def create_app(settings_or_config: Settings | Mapping[str, Any] | None = None) -> Flask:
-    """Build the API for these settings (a Settings, or a mapping of Settings fields
-    and Flask config keys; None: the environment). Engines and storage open lazily."""
-    settings, flask_config = _settings(settings_or_config)
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the API for these settings (None: from the environment). Engines and
+    storage open lazily; tests change Flask config on the returned app."""
+    settings = settings or from_env()
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=1024 * 1024, NFDP_SETTINGS=settings)
-    app.config.update(flask_config)
     app.url_map.strict_slashes = False
     app.url_map.merge_slashes = False  # "/runs//" is a 404, never a redirect
     app.extensions["nfdp"] = ApiState(settings)
@@ -46,7 +28,7 @@ def create_app(settings_or_config: Settings | Mapping[str, Any] | None = None) -
     from . import experiments, filereport, meta, projects, qcfiles, runs, samples
 
     for module in (projects, samples, experiments, runs, filereport, meta):
-        app.register_blueprint(module.bp, url_prefix="/api/v1")
+        app.register_blueprint(module.bp, url_prefix=PREFIX)
     app.register_blueprint(qcfiles.bp)  # /qc/<run>/<file>, the report_url the seed shows
     _error_handlers(app)
     return app

@@ -1,22 +1,20 @@
-"""What the blueprints share: the app's state, JSON responses, pagination, routes."""
+"""What the blueprints share: the app's state, JSON responses, pagination."""
 
 from __future__ import annotations
 
 import json
 import re
 import threading
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, request
+from flask import Response, current_app, request
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
 from ..config import Settings
 from ..registry import db as registry_db
 
-PREFIX = "/api/v1"
 MAX_PER_PAGE = 1000
 DEFAULT_PER_PAGE = 20
 MAX_PAGE = 1_000_000_000
@@ -32,6 +30,7 @@ class ApiState:
         self._read: Engine | None = None
         self._write: Engine | None = None
         self._storage = None
+        self.openapi: dict | None = None  # the document, built on first request (api/spec.py)
 
     def _once(self, attr: str, make):
         """``self.<attr>``, made by ``make()`` the first time (thread-safe)."""
@@ -79,19 +78,6 @@ class ApiError(HTTPException):
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return Response(body + "\n", status=status, headers=headers, content_type="application/json")
-
-
-def route(bp: Blueprint, rule: str, **options) -> Callable:
-    """Register ``rule`` with and without its trailing slash: both answer, neither redirects."""
-    other = rule[:-1] if rule.endswith("/") else rule + "/"
-
-    def decorator(func):
-        bp.add_url_rule(rule, view_func=func, strict_slashes=False, **options)
-        if other:
-            bp.add_url_rule(other, endpoint=func.__name__, view_func=func, strict_slashes=False, **options)
-        return func
-
-    return decorator
 
 
 def int_arg(name: str, default: int, low: int, high: int) -> int:

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
-from sqlalchemy import select
+from flask import Blueprint, request, url_for
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from ..registry import accessions, queries
+from ..domain.experiment import check_experiment
+from ..registry import queries
 from ..registry.db import transaction
-from ..registry.models import Experiment, Sample
+from ..registry.experiments import create_experiment as insert_experiment
+from ..registry.models import EXPERIMENT_FIELDS
 from . import serializers
 from .auth import bearer_secret, require_token
-from .common import ApiError, json_response, route, state
+from .common import ApiError, json_response, state
+from .models import Experiment, ExperimentCreate
 from .resources import get_view, list_view
+from .spec import doc, get_doc, list_doc
 
 bp = Blueprint("experiments", __name__)
-
-REQUIRED = ("sample_accession", "platform", "instrument_model", "library_strategy",
-            "library_source", "library_layout")
-OPTIONAL = ("insert_size", "library_selection", "library_name")
-ACCEPTED = REQUIRED + OPTIONAL
 
 
 def _normalise_filter_values(filters: dict) -> dict:
@@ -33,88 +32,75 @@ def _normalise_filter_values(filters: dict) -> dict:
     return filters
 
 
-@route(bp, "/experiments/", methods=["GET"])
+@bp.get("/experiments/")
+@list_doc("experiments", Experiment)
 def list_experiments():
+    """List experiments"""
     return list_view("experiments", _normalise_filter_values)
 
 
-@route(bp, "/experiments/<accession>", methods=["GET"])
+@bp.get("/experiments/<accession>")
+@get_doc("experiments", Experiment)
 def get_experiment(accession: str):
+    """One experiment"""
     return get_view("experiments", accession)
 
 
-def _unprocessable(errors: list[dict]):
-    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-    raise ApiError(422, detail, errors=errors)
+def parse_body(body: object) -> dict:
+    """The body → checked, normalised experiment fields; else 400 (not an object) or 422
+    naming each bad field.
 
-
-def validate_body(body: object) -> dict:
-    """The experiment fields, normalised like the sheet validator does; 422 naming each bad field."""
+    The model (``ExperimentCreate``) decides the shape: known fields, JSON types. The
+    domain (``check_experiment``) decides the values, with the words the sample sheet
+    uses; where both object to one field, the domain's words are kept.
+    """
     if not isinstance(body, dict):
         raise ApiError(400, "the request body must be a JSON object")
-    from ..domain.experiment import check_experiment as normalise_experiment_fields
-
-    errors: list[dict] = []
-    for name in body:
-        if name not in ACCEPTED:
-            errors.append({"field": name, "message": f"unknown field (accepted: {', '.join(ACCEPTED)})"})
-    sample = body.get("sample_accession")
-    if sample is None or (isinstance(sample, str) and not sample.strip()):
-        errors.append({"field": "sample_accession", "message": "sample_accession is required"})
-    elif not isinstance(sample, str):
-        errors.append({"field": "sample_accession", "message": "sample_accession must be a string"})
-    for name in (*REQUIRED[1:], "library_selection", "library_name"):
-        if name in body and body[name] is not None and not isinstance(body[name], str):
-            errors.append({"field": name, "message": f"{name} must be a string"})
-    if "insert_size" in body and body["insert_size"] is not None and (
-        isinstance(body["insert_size"], bool) or not isinstance(body["insert_size"], (int, str))
-    ):
-        errors.append({"field": "insert_size", "message": "insert_size must be a positive integer"})
-    if errors:
-        _unprocessable(errors)
-    fields = {k: body.get(k) for k in ACCEPTED if k != "sample_accession"}
-    # Only what the client sent is normalised; absent optional fields keep the defaults below.
-    normalised, problems, _warnings = normalise_experiment_fields(fields)
+    errors: dict[str, list[dict]] = {}
+    try:
+        parsed = ExperimentCreate.model_validate(body)
+    except ValidationError as exc:
+        for e in exc.errors(include_url=False):
+            name = str(e["loc"][0]) if e["loc"] else "body"
+            message = (f"unknown field (accepted: {', '.join(ExperimentCreate.model_fields)})"
+                       if e["type"] == "extra_forbidden" else e["msg"])
+            errors.setdefault(name, []).append({"field": name, "message": message})
+        sample, fields = body.get("sample_accession"), {k: body.get(k) for k in EXPERIMENT_FIELDS}
+    else:
+        sample, fields = parsed.sample_accession, parsed.model_dump(include=set(EXPERIMENT_FIELDS))
+    normalised, problems, _warnings = check_experiment(fields)
+    domain: dict[str, list[dict]] = {}
     for p in problems:
-        errors.append({"field": p["column"], "message": p["message"], "value": p.get("value")})
-    # Required means required here: the API does not derive platform or source silently.
-    for name in ("platform", "library_source"):
-        if _blank(body.get(name)) and not any(e["field"] == name for e in errors):
-            errors.append({"field": name, "message": f"{name} is required"})
+        domain.setdefault(p["column"], []).append(
+            {"field": p["column"], "message": p["message"], "value": p.get("value")})
+    errors.update(domain)
     if errors:
-        _unprocessable(errors)
-    normalised["sample_accession"] = sample.strip()
-    return normalised
+        flat = [e for group in errors.values() for e in group]
+        raise ApiError(422, "; ".join(f"{e['field']}: {e['message']}" for e in flat), errors=flat)
+    return {**normalised, "sample_accession": sample}
 
 
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-@route(bp, "/experiments/", methods=["POST"])
+@bp.post("/experiments/")
+@doc("experiments", (Experiment, "Created"), 201, op="create_experiment", json=ExperimentCreate,
+     security={"bearerAuth": []}, errors={
+         400: "The body is not a JSON object", 401: "Missing, unknown or revoked bearer token",
+         404: "No sample with this accession",
+         422: "A field is missing or invalid (named in detail and errors)"})
 def create_experiment():
+    """Create an experiment"""
     secret = bearer_secret()
     st = state()
     # Check the token on the read engine first: a bad token never takes the write lock.
     with Session(st.read_engine) as session:
         require_token(session, secret)
-    fields = validate_body(request.get_json(force=True, silent=True))
+    fields = parse_body(request.get_json(force=True, silent=True))
     with transaction(st.write_engine) as session:
         require_token(session, secret, touch=True)
-        sample_id = session.execute(
-            select(Sample.id).where(Sample.accession == fields["sample_accession"])
-        ).scalar()
-        if sample_id is None:
-            raise ApiError(404, f"no sample with accession {fields['sample_accession']!r}")
-        (accession,) = accessions.reserve(session, "EXP")
-        session.add(Experiment(
-            accession=accession, sample_id=sample_id,
-            **{k: fields.get(k) for k in ("platform", "instrument_model", "library_strategy",
-                                          "library_source", "library_selection", "library_layout",
-                                          "insert_size", "library_name")},
-        ))
+        try:
+            accession = insert_experiment(session, fields)
+        except queries.UnknownAccession as exc:
+            raise ApiError(404, str(exc)) from None
     with st.read_engine.connect() as conn:
         row = queries.get_record(conn, "experiments", accession)
     return json_response(serializers.record("experiments", row), 201,
-                         {"Location": f"/api/v1/experiments/{accession}"})
-
+                         {"Location": url_for("experiments.get_experiment", accession=accession)})

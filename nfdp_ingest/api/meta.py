@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import NfdpError
 from ..registry import db as registry_db
-from . import openapi
-from .common import json_response, route, state
+from . import spec
+from .common import json_response, state
+from .models import Health
 
 bp = Blueprint("meta", __name__)
 
 
-@route(bp, "/health", methods=["GET"])
+@bp.get("/health")
+@spec.doc("meta", Health, op="health", also={503: (Health, "Database or storage unreachable")})
 def health():
+    """Database and storage reachability"""
     st = state()
     body = {"status": "ok", "database": "ok", "storage": "ok"}
     problems = []
@@ -35,6 +38,11 @@ def health():
     return json_response(body)
 
 
-@route(bp, "/openapi.json", methods=["GET"])
+@bp.get("/openapi.json")
+@spec.doc("meta", op="openapi")
 def openapi_json():
-    return json_response(openapi.build())
+    """This document (generated from api/models.py by spectree)"""
+    st = state()
+    if st.openapi is None:
+        st.openapi = spec.build(current_app._get_current_object())
+    return json_response(st.openapi)

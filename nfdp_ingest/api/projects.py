@@ -2,17 +2,22 @@
 
 from flask import Blueprint
 
-from .common import route
+from .models import Project
 from .resources import get_view, list_view
+from .spec import get_doc, list_doc
 
 bp = Blueprint("projects", __name__)
 
 
-@route(bp, "/projects/", methods=["GET"])
+@bp.get("/projects/")
+@list_doc("projects", Project)
 def list_projects():
+    """List projects"""
     return list_view("projects")
 
 
-@route(bp, "/projects/<accession>", methods=["GET"])
+@bp.get("/projects/<accession>")
+@get_doc("projects", Project)
 def get_project(accession: str):
+    """One project"""
     return get_view("projects", accession)

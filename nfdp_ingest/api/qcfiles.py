@@ -10,13 +10,16 @@ from pathlib import Path
 from flask import Blueprint, redirect, send_file
 
 from ..registry import queries
-from .common import ApiError, route, state
+from .common import ApiError, state
+from .spec import doc
 
 bp = Blueprint("qcfiles", __name__)
 
 
-@route(bp, "/qc/<accession>/<name>", methods=["GET"])
+@bp.get("/qc/<accession>/<name>")
+@doc("runs", op="qc_report_file", errors={404: "No such run or report"})
 def qc_file(accession: str, name: str):
+    """A QC report file (report_url)"""
     st = state()
     with st.read_engine.connect() as conn:
         try:

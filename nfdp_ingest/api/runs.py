@@ -6,8 +6,10 @@ from flask import Blueprint
 
 from ..registry import queries
 from . import serializers
-from .common import ApiError, json_response, route, state
+from .common import ApiError, json_response, state
+from .models import QC, DevDownload, DownloadRedirect, Run
 from .resources import get_view, list_view
+from .spec import doc, get_doc, list_doc
 
 bp = Blueprint("runs", __name__)
 
@@ -20,19 +22,25 @@ def _filters(filters: dict) -> dict:
     return filters
 
 
-@route(bp, "/runs/", methods=["GET"])
+@bp.get("/runs/")
+@list_doc("runs", Run)
 def list_runs():
+    """List runs"""
     return list_view("runs", _filters)
 
 
-@route(bp, "/runs/<accession>", methods=["GET"])
+@bp.get("/runs/<accession>")
+@get_doc("runs", Run)
 def get_run(accession: str):
+    """One run"""
     return get_view("runs", accession)
 
 
-@route(bp, "/runs/<accession>/download", methods=["GET"])
+@bp.get("/runs/<accession>/download")
+@doc("runs", (DevDownload, "Local (dev) mode: where the file lies"), op="download_run", errors={404: "No such run"},
+     also={307: (DownloadRedirect, "Redirect to the presigned download URL (MinIO mode)")})
 def download(accession: str):
-    """MinIO mode: 307 to a presigned URL (24 h). Local mode: the seed's dev-mode metadata."""
+    """307 to a presigned URL (24 h) in MinIO mode; the file's metadata in local mode"""
     st = state()
     with st.read_engine.connect() as conn:
         try:
@@ -53,8 +61,10 @@ def download(accession: str):
     })
 
 
-@route(bp, "/runs/<accession>/qc", methods=["GET"])
+@bp.get("/runs/<accession>/qc")
+@doc("runs", QC, op="run_qc", errors={404: "No such run"})
 def qc(accession: str):
+    """QC reports of a run (most recent first)"""
     with state().read_engine.connect() as conn:
         try:
             rows = queries.qc_reports(conn, accession)

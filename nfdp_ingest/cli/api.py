@@ -109,27 +109,22 @@ def token_revoke(name, settings) -> None:
 def filereport(accession, fmt, fields, public_url, settings) -> None:
     """Print one row per run file under a project, sample, experiment or run accession
     (the same rows as GET /api/v1/filereport)."""
-    from ..api.filereport import download_base, parse_fields, render, report_rows
     from ..errors import InvalidInput
+    from ..export.filereport import file_report
     from ..registry import db as registry_db
-    from ..registry import queries
+    from ..registry.queries import UnknownAccession
 
-    try:
-        chosen = parse_fields(fields)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
     settings = settings.with_overrides(public_url=public_url)
     engine = registry_db.open_registry(settings.db_url, immediate=False)
-    with engine.connect() as conn:
-        try:
-            what, scope_id = queries.filereport_scope(conn, accession)
-        except queries.UnknownAccession as exc:
-            raise InvalidInput(str(exc)) from None
-    base = download_base(settings.public_url, "http://localhost:8000")
-    out = sys.stdout
-    for chunk in render(report_rows(engine, what, scope_id, base), fmt, chosen):
-        out.write(chunk)
-    out.flush()
+    try:
+        chunks = file_report(engine, accession, settings.public_url or "http://localhost:8000",
+                             fmt=fmt, fields=fields)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    except UnknownAccession as exc:
+        raise InvalidInput(str(exc)) from None
+    sys.stdout.writelines(chunks)
+    sys.stdout.flush()
 
 
 def register(group: click.Group) -> None:

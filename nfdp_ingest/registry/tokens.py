@@ -58,6 +58,3 @@ def verify(session: Session, secret: str | None, *, touch: bool = False) -> ApiT
         token.last_used_at = utcnow()
     return token
 
-
-def list_tokens(session: Session) -> list[ApiToken]:
-    return list(session.execute(select(ApiToken).order_by(ApiToken.name)).scalars())

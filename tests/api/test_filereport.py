@@ -103,3 +103,20 @@ def test_cli_prints_the_same_rows(cli_env, client, demo):
     assert missing.returncode == 1 and "NFDP-PRJ-999999" in missing.stderr
     bad = run_cli(["filereport", demo.projects[0], "--fields", "nope"], cli_env)
     assert bad.returncode == 2 and "nope" in bad.stderr
+
+
+def test_file_report_is_a_library_call(engine, demo):
+    """export.file_report without Flask: checks before the first chunk, then streams the rows."""
+    from nfdp_ingest.export import file_report
+    from nfdp_ingest.registry.queries import UnknownAccession
+
+    with pytest.raises(UnknownAccession):
+        file_report(engine, "NFDP-SAM-999999", "http://x")
+    with pytest.raises(ValueError, match="colour"):
+        file_report(engine, demo.projects[0], "http://x", fields="run_accession,colour")
+    with pytest.raises(ValueError, match="format"):
+        file_report(engine, demo.projects[0], "http://x", fmt="xml")
+    tsv = "".join(file_report(engine, demo.samples[0], "https://data.example.org/", fmt="tsv",
+                              fields="run_accession,download_url")).splitlines()
+    assert tsv[0] == "run_accession\tdownload_url"
+    assert tsv[1] == f"{demo.runs[0]}\thttps://data.example.org/api/v1/runs/{demo.runs[0]}/download"

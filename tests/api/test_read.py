@@ -10,10 +10,10 @@ from factories import make_experiment, make_project, make_run, make_sample
 from sqlalchemy import select
 
 from nfdp_ingest.api import create_app
+from nfdp_ingest.api.models import Experiment, Project, Run, Sample, fields_of
 from nfdp_ingest.api.runs import DEV_MODE_MESSAGE
-from nfdp_ingest.api.serializers import EXPERIMENT_FIELDS, PROJECT_FIELDS, RUN_FIELDS, SAMPLE_FIELDS
+from nfdp_ingest.registry import models as db
 from nfdp_ingest.registry.db import transaction
-from nfdp_ingest.registry.models import Project
 
 SEED_RUN_KEYS = {"accession", "ena_accession", "file_type", "file_size", "checksum_md5", "created_at"}
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
@@ -37,7 +37,7 @@ def test_run_list_is_a_bare_array_with_the_seed_fields(client, demo):
     assert [x["accession"] for x in body] == sorted(demo.runs)
     first = body[0]
     assert SEED_RUN_KEYS <= set(first)
-    assert list(first) == list(RUN_FIELDS)
+    assert list(first) == list(fields_of(Run))
     assert first["ena_accession"] is None and first["file_type"] == "FASTQ"
     assert first["checksum_md5"] == "d41d8cd98f00b204e9800998ecf8427e"
     assert first["created_at"] == "2026-01-15T10:30:00"
@@ -49,8 +49,8 @@ def test_run_list_is_a_bare_array_with_the_seed_fields(client, demo):
 
 
 @pytest.mark.parametrize("resource,fields,attr", [
-    ("projects", PROJECT_FIELDS, "projects"), ("samples", SAMPLE_FIELDS, "samples"),
-    ("experiments", EXPERIMENT_FIELDS, "experiments"), ("runs", RUN_FIELDS, "runs"),
+    ("projects", fields_of(Project), "projects"), ("samples", fields_of(Sample), "samples"),
+    ("experiments", fields_of(Experiment), "experiments"), ("runs", fields_of(Run), "runs"),
 ])
 def test_every_record_has_its_fields_and_iso_timestamps(client, demo, resource, fields, attr):
     for acc in getattr(demo, attr):
@@ -60,6 +60,26 @@ def test_every_record_has_its_fields_and_iso_timestamps(client, demo, resource, 
         assert list(rec) == list(fields)
         assert rec["accession"] == acc
         assert ISO.match(rec["created_at"])
+
+
+def test_every_served_record_validates_against_its_model(client, demo):
+    """The models are the contract: what the API serves (not re-validated at run time) fits them."""
+    from nfdp_ingest.api import models
+
+    for resource, model in models.RECORD_MODELS.items():
+        listed = client.get(f"/api/v1/{resource}/?per_page=1000").get_json()
+        assert listed
+        for rec in listed:
+            assert model.model_validate(rec).model_dump(mode="json") == rec
+    qc = client.get(f"/api/v1/runs/{demo.runs[0]}/qc").get_json()
+    assert models.QC.model_validate(qc).reports[0].tool == "FastQC"
+    dev = client.get(f"/api/v1/runs/{demo.runs[0]}/download").get_json()
+    models.DevDownload.model_validate(dev)
+    models.Health.model_validate(client.get("/api/v1/health").get_json())
+    row = client.get(f"/api/v1/filereport?accession={demo.runs[0]}").get_json()[0]
+    assert tuple(row) == models.fields_of(models.FileReportRow)
+    bad = client.get("/api/v1/runs/NFDP-RUN-999999").get_json()
+    assert models.Error.model_validate(bad).detail == bad["detail"] and set(bad) == {"detail"}
 
 
 def test_experiment_record_has_the_create_fields(client, demo):
@@ -112,7 +132,7 @@ def test_pagination_headers_and_links(client, demo):
 
 def test_pages_tile_the_list_in_accession_order(client, engine, demo):
     with transaction(engine) as s:  # more rows, so pages from both ends of the index are used
-        project = s.scalar(select(Project).where(Project.accession == demo.projects[0]))
+        project = s.scalar(select(db.Project).where(db.Project.accession == demo.projects[0]))
         exp = make_experiment(s, make_sample(s, project, alias="MANY"))
         for _ in range(23):
             make_run(s, exp)
@@ -198,14 +218,19 @@ def test_wrong_method_is_json_405(client, demo):
     assert client.put("/api/v1/experiments/").status_code == 405
 
 
-def test_internal_error_is_json_500_without_traceback(settings, demo, monkeypatch):
-    from nfdp_ingest.registry import queries
+def test_internal_error_is_json_500_without_traceback(settings, demo):
+    """A test-only blueprint whose view fails: the app's own handler answers, no mock of our code."""
+    from flask import Blueprint
 
-    def boom(*a, **k):
+    broken = Blueprint("broken", __name__)
+
+    @broken.get("/broken")
+    def fail():
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(queries, "get_record", boom)
-    r = create_app(settings).test_client().get("/api/v1/runs/NFDP-RUN-000001")
+    app = create_app(settings)
+    app.register_blueprint(broken, url_prefix="/api/v1")
+    r = app.test_client().get("/api/v1/broken")
     assert r.status_code == 500
     assert r.get_json() == {"detail": "internal server error"}
     assert b"secret internals" not in r.data and b"Traceback" not in r.data

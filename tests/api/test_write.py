@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from nfdp_ingest.domain import check_experiment
 from nfdp_ingest.errors import InvalidInput
 from nfdp_ingest.registry import tokens
 from nfdp_ingest.registry.db import transaction
 from nfdp_ingest.registry.models import ApiToken, Experiment
+from nfdp_ingest.sheet import validate_sheet
 
 from .helpers import run_cli
 
@@ -108,11 +111,81 @@ def test_invalid_field_is_422_naming_it(client, engine, demo, token, change, fie
 
 
 def test_missing_required_field_is_422(client, demo, token):
-    for name in ("platform", "instrument_model", "library_strategy", "library_source", "library_layout"):
+    for name in ("instrument_model", "library_strategy", "library_layout"):
         body = {k: v for k, v in SEED_BODY.items() if k != name}
         r = post(client, body, token)
         assert r.status_code == 422, name
         assert name in [e["field"] for e in r.get_json()["errors"]]
+
+
+def test_derived_fields_are_not_then_required(client, demo, token):
+    """The domain derives platform (single-platform instrument), source (strategy) and
+    selection; the API does not contradict it with "X is required"."""
+    body = {k: v for k, v in SEED_BODY.items() if k not in ("platform", "library_source")}
+    r = post(client, body, token)
+    assert r.status_code == 201, r.get_json()
+    rec = r.get_json()
+    assert (rec["platform"], rec["library_source"], rec["library_selection"]) == (
+        "ILLUMINA", "GENOMIC", "unspecified")
+    mixed = post(client, dict(body, instrument_model="unspecified"), token)  # any platform's: not derivable
+    assert mixed.status_code == 422
+    assert [e["field"] for e in mixed.get_json()["errors"]] == ["platform"]
+
+
+SHEET = Path(__file__).resolve().parents[2] / "sheets" / "examples" / "template_ERC000011.tsv"
+
+
+def _sheet_messages(tmp_path, column: str, value: str) -> list[str]:
+    """What the sheet validator says about ``column`` when the first row holds ``value``."""
+    lines = SHEET.read_text(encoding="utf-8").splitlines()
+    header = lines[1].split("\t")
+    row = lines[2].split("\t")
+    row[header.index(column)] = value
+    path = tmp_path / f"{column}.tsv"
+    path.write_text("\n".join([lines[0], lines[1], "\t".join(row)]) + "\n", encoding="utf-8")
+    report = validate_sheet(path)
+    return [e["message"] for e in report.errors if e["column"] == column]
+
+
+BAD_VALUES = [
+    ("library_strategy", "WGSX"),
+    ("instrument_model", "PacBio Sequel"),  # a real instrument, of another platform
+    ("insert_size", "-5"),
+    ("insert_size", "big"),
+]
+# Until sheet/validate.py takes its insert_size words from domain.check_experiment (in
+# progress on the sheet branch), the sheet says "positive whole number". strict: the
+# integrator removes this mark when the wordings meet.
+_SHEET_WORDING_PENDING = pytest.mark.xfail(strict=True, reason="sheet insert_size wording not yet the domain's")
+SHEET_CASES = [pytest.param(c, v, marks=_SHEET_WORDING_PENDING) if c == "insert_size" else (c, v)
+               for c, v in BAD_VALUES]
+
+
+def _domain_words(column: str, sent) -> list[str]:
+    fields = {k: v for k, v in dict(SEED_BODY, **{column: sent}).items() if k != "sample_accession"}
+    _, problems, _ = check_experiment(fields)
+    return [p["message"] for p in problems if p["column"] == column]
+
+
+def _as_json(column: str, value: str):
+    return -5 if value == "-5" else value  # the API gets a JSON number where it is one
+
+
+@pytest.mark.parametrize("column,value", BAD_VALUES)
+def test_a_bad_value_gets_the_domains_words_from_the_api(client, demo, token, column, value):
+    sent = _as_json(column, value)
+    r = post(client, dict(SEED_BODY, **{column: sent}), token)
+    assert r.status_code == 422
+    api_words = [e["message"] for e in r.get_json()["errors"] if e["field"] == column]
+    domain_words = _domain_words(column, sent)
+    assert domain_words and api_words == domain_words
+    assert column in r.get_json()["detail"]
+
+
+@pytest.mark.parametrize("column,value", SHEET_CASES)
+def test_a_bad_value_gets_the_same_words_from_the_sheet(tmp_path, column, value):
+    domain_words = _domain_words(column, _as_json(column, value))
+    assert domain_words and _sheet_messages(tmp_path, column, value) == domain_words
 
 
 @pytest.mark.parametrize("data", [b"not json", b"[1, 2]", b'"text"', b""])
