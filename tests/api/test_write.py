@@ -153,12 +153,6 @@ BAD_VALUES = [
     ("insert_size", "-5"),
     ("insert_size", "big"),
 ]
-# Until sheet/validate.py takes its insert_size words from domain.check_experiment (in
-# progress on the sheet branch), the sheet says "positive whole number". strict: the
-# integrator removes this mark when the wordings meet.
-_SHEET_WORDING_PENDING = pytest.mark.xfail(strict=True, reason="sheet insert_size wording not yet the domain's")
-SHEET_CASES = [pytest.param(c, v, marks=_SHEET_WORDING_PENDING) if c == "insert_size" else (c, v)
-               for c, v in BAD_VALUES]
 
 
 def _domain_words(column: str, sent) -> list[str]:
@@ -182,7 +176,7 @@ def test_a_bad_value_gets_the_domains_words_from_the_api(client, demo, token, co
     assert column in r.get_json()["detail"]
 
 
-@pytest.mark.parametrize("column,value", SHEET_CASES)
+@pytest.mark.parametrize("column,value", BAD_VALUES)
 def test_a_bad_value_gets_the_same_words_from_the_sheet(tmp_path, column, value):
     domain_words = _domain_words(column, _as_json(column, value))
     assert domain_words and _sheet_messages(tmp_path, column, value) == domain_words
