@@ -78,6 +78,16 @@ TAG_TYPE = "nfdp-file-type"
 NOT_FOUND = frozenset({"NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound"})
 
 
+def _declared_md5_metadata(declared: str | None) -> dict[str, str] | None:
+    """``Md5chksum`` for a declared MD5 (a malformed one is reported by ``finish``)."""
+    if declared is None or len(declared) != 32:
+        return None
+    try:
+        return {"Md5chksum": md5_to_meta(declared)}
+    except ValueError:
+        return None
+
+
 class MinioStorage:
     mode = "minio"
 
@@ -251,7 +261,7 @@ class MinioStorage:
                 self.client.put_object(
                     bucket, name, checked, length=reader.size,
                     content_type=_content_type(key.filename),
-                    metadata={"Md5chksum": md5_to_meta(declared)} if declared else None,
+                    metadata=_declared_md5_metadata(declared),
                     part_size=self._part_size(reader.size),
                     num_parallel_uploads=max(1, self.settings.parallel_parts),
                 )

@@ -131,6 +131,15 @@ def test_wrong_declared_md5_removes_object(storage, fastq, key, size):
     assert stat_or_none(storage, f"nfdp-raw/{k.key}") is None
 
 
+def test_malformed_declared_md5_is_a_file_problem(storage, fastq, key):
+    path, _ = fastq()
+    k = key()
+    with pytest.raises(FileProblem) as info:
+        storage.store(path, k, expected_type="FASTQ", declared_md5="not-an-md5")
+    assert info.value.kind == "bad_md5"
+    assert stat_or_none(storage, f"nfdp-raw/{k.key}") is None
+
+
 def test_wrong_declared_md5_aborts_the_multipart_upload_before_completing(
         storage, make_storage, proxy, fastq, key):
     path, md5 = fastq(size=11 * MiB)
