@@ -12,7 +12,7 @@ TOOLS   = .venv-tools
 UV      = $(TOOLS)/bin/uv
 FLOORS  = .venv-floors
 # the fast part of the suite: what a wrong floor breaks first (about 6 min on 2 cores)
-FLOOR_TESTS ?= tests/sheet tests/files tests/registry tests/storage tests/api
+FLOOR_TESTS ?= tests/test_dependency_floors.py tests/sheet tests/files tests/registry tests/storage tests/api
 
 .PHONY: install install-test demo test test-floors lock bench lint clean
 
