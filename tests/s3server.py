@@ -14,7 +14,8 @@
 Every request is forced onto its own connection (``Connection: close`` is added to the
 request head), so "the next n requests" and "the next n connections" are the same.
 Counters: ``requests`` (seen), ``forwarded``, ``injected`` (faults by kind),
-``bytes_up`` (client → server bytes forwarded).
+``bytes_up`` (client → server bytes forwarded); ``heads``: every request's head (bytes), in
+order, so a test can tell which S3 calls were made (e.g. that none was a copy).
 """
 
 from __future__ import annotations
@@ -163,6 +164,7 @@ class FaultProxy:
         self.requests = 0
         self.forwarded = 0
         self.bytes_up = 0
+        self.heads: list[bytes] = []
         self.injected: dict[str, int] = {"reset": 0, "slowdown": 0, "503": 0, "denied": 0}
         self._listener = self._listen(port)
         self.port = self._listener.getsockname()[1]
@@ -261,9 +263,10 @@ class FaultProxy:
             client.settimeout(None)
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
-    def _next_fault(self) -> str | None:
+    def _next_fault(self, head: bytes) -> str | None:
         with self._lock:
             self.requests += 1
+            self.heads.append(head)
             return self._faults.pop(0) if self._faults else None
 
     def _serve(self, client: socket.socket) -> None:
@@ -277,7 +280,7 @@ class FaultProxy:
                 return
             if not head:
                 return
-            fault = self._next_fault()
+            fault = self._next_fault(head)
             if fault == "reset":
                 self.injected["reset"] += 1
                 _rst_close(client)

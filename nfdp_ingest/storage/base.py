@@ -48,12 +48,16 @@ class Storage(Protocol):
         progress=None,
     ) -> StoredFile:
         """Read ``source`` once: check it and (in MinIO mode) upload it, telling
-        ``progress`` about bytes as they pass and the file when done. Raises
-        FileProblem for bad content or a wrong MD5 (nothing left behind), and
-        InfrastructureError when storage fails after retries."""
+        ``progress`` about bytes as they pass and the file when done, and record its
+        checksums with the stored object without rewriting it (MinIO: object tags, plus
+        the declared MD5 as metadata from the start). Raises FileProblem for bad content
+        or a wrong MD5 (nothing left behind: the upload is aborted before it completes),
+        and InfrastructureError when storage fails after retries or cannot heal (TLS,
+        credentials)."""
 
     def verify(self, stored: StoredFile) -> None:
-        """Before commit: the stored object still has the recorded size and checksums."""
+        """Before commit: the stored object still has the recorded size and checksums
+        (MinIO: read back from its tags). Raises InfrastructureError otherwise."""
 
     def discard(self, file_path: str) -> None:
         """Remove what a failed submission stored (local mode: nothing to do)."""
@@ -71,4 +75,5 @@ class Storage(Protocol):
         """Where a client can fetch a stored report (MinIO: presigned), or None (served locally)."""
 
     def check(self) -> str:
-        """Connect and check credentials and buckets; returns a verdict line or raises InfrastructureError."""
+        """Connect and check credentials, buckets and that checksums can be recorded and read
+        back (MinIO: tagging a test object); returns a verdict line or raises InfrastructureError."""

@@ -4,24 +4,32 @@ Buckets: ``nfdp-raw`` for data files (key ``{project}/{sample}/{run}/{filename}`
 ``file_path`` = ``nfdp-raw/{key}``) and ``nfdp-qc`` for QC reports
 (``{run}/{name}``). Both are created when missing.
 
+Where the checksums live (no object is ever copied or rewritten, whatever its size):
+  * **object tags** ``md5`` (hex), ``sha256`` (hex) and ``nfdp-file-type``, set with one
+    PutObjectTagging after the upload completed and its bytes were checked. Tagging is a
+    metadata-only call at any size (a self-copy would rewrite objects over 5 GiB). The tags
+    are the "completed by us" mark: resume, ``verify`` and ``storage check`` read them.
+  * when the sheet declares the MD5, also the user metadata ``Md5chksum`` (base64 MD5,
+    rclone's header), sent when the upload is created. The upload is then aborted, not
+    completed, if the bytes read do not have that MD5, so no object carries a false one.
+    (SHA-256 is only known after the last byte, so it can only be a tag.)
+
 Upload (``store``), one read of the file:
-  1. ``stat`` the key. An object already there that was *completed by us* (it carries
-     the checksum metadata below) with the local file's size and the same MD5 is not
-     sent again (resume; logged "skipped"). The MD5 compared is the sheet's declared
-     MD5 when there is one — the file is then not read at all; without a declared MD5
-     the file is read once, hash only, and compared (a mismatch then costs a second
-     read for the upload). Anything else at the key is replaced.
+  1. ``stat`` + tags of the key. An object already there that carries our tags with the
+     local file's size and the same MD5 is not sent again (resume; logged "skipped"). The
+     MD5 compared is the sheet's declared MD5 when there is one — the file is then not read
+     at all; without a declared MD5 the file is read once, hash only, and compared (a
+     mismatch then costs a second read for the upload). Anything else at the key is replaced.
   2. A :class:`~nfdp_ingest.files.HashingReader` is handed straight to
      ``Minio.put_object`` (multipart above ``part_size``, ``parallel_parts`` parts in
      flight), so the bytes hashed and sniffed are the bytes uploaded. Memory is
      bounded by about ``(parallel_parts + 1) × part_size`` per file.
-  3. ``reader.finish(declared_md5)`` checks type, stability and MD5; on FileProblem the
-     object is removed and the problem re-raised.
-  4. The object is copied onto itself (server side, metadata REPLACE, conditional on
-     the ETag just written) to set the final user metadata: ``Md5chksum`` (base64 MD5,
-     the header rclone uses), ``Sha256`` (hex) and ``Nfdp-File-Type``. Only objects
-     that passed step 3 carry checksums, so a crash anywhere before leaves an object
-     that resume replaces.
+  3. When the last byte has been read, *before* the upload is completed,
+     ``reader.finish(declared_md5)`` checks type, stability and MD5; a FileProblem there
+     makes minio abort the multipart upload (or never send the single PUT), and the key
+     is cleared of anything older.
+  4. The tags are set. A crash before this leaves an object without tags, which resume
+     replaces.
 
 Retries (see :mod:`.retry`) wrap every server call; a retried upload restarts the file
 from its first byte with a new reader.
@@ -29,147 +37,55 @@ from its first byte with a new reader.
 
 from __future__ import annotations
 
-import base64
-import binascii
+import hashlib
 import io
 import logging
-import mimetypes
 import os
 import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import urlsplit
 
-import certifi
-import urllib3
 from minio import Minio
-from minio.commonconfig import REPLACE, CopySource
+from minio.commonconfig import Tags
 from minio.error import S3Error
 
 from ..config import MinioSettings
 from ..errors import InfrastructureError, UsageError
 from ..files import FileFacts, FileProblem, HashingReader
 from .base import ObjectKey, StoredFile
+from .minio_parts import (
+    _CheckedAtEnd,
+    _content_type,
+    _FileProgress,
+    _http_client,
+    _ObjectStream,
+    _split_endpoint,
+    md5_from_meta,
+    md5_to_meta,
+)
 from .retry import StorageRetry, is_transient
 
 log = logging.getLogger("nfdp_ingest.storage")
 
 URL_LIFETIME = timedelta(hours=24)
-CONNECT_TIMEOUT = 10.0
-READ_TIMEOUT = 120.0
 HASH_CHUNK = 8 * 1024 * 1024
 
 META_MD5 = "x-amz-meta-md5chksum"  # base64 of the 16 MD5 bytes (rclone's convention)
-META_SHA256 = "x-amz-meta-sha256"  # hex
-META_TYPE = "x-amz-meta-nfdp-file-type"
+TAG_MD5 = "md5"  # object tags: hex digests (tag values: at most 256 characters)
+TAG_SHA256 = "sha256"
+TAG_TYPE = "nfdp-file-type"
 NOT_FOUND = frozenset({"NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound"})
 
 
-def md5_to_meta(md5_hex: str) -> str:
-    return base64.b64encode(bytes.fromhex(md5_hex)).decode("ascii")
-
-
-def md5_from_meta(value: str | None) -> str | None:
-    """The hex MD5 from ``Md5chksum`` (base64; a 32-hex value is accepted too)."""
-    if not value:
+def _declared_md5_metadata(declared: str | None) -> dict[str, str] | None:
+    """``Md5chksum`` for a declared MD5 (a malformed one is reported by ``finish``)."""
+    if declared is None or len(declared) != 32:
         return None
-    value = value.strip()
-    if len(value) == 32:
-        try:
-            bytes.fromhex(value)
-            return value.lower()
-        except ValueError:
-            pass
     try:
-        raw = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
+        return {"Md5chksum": md5_to_meta(declared)}
+    except ValueError:
         return None
-    return raw.hex() if len(raw) == 16 else None
-
-
-def _split_endpoint(value: str, secure_default: bool) -> tuple[str, bool]:
-    """``host[:port]`` or ``http(s)://host[:port]`` → (host[:port], secure)."""
-    value = value.strip()
-    if "://" in value:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise UsageError(f"storage endpoint {value!r}: use host:port or http(s)://host:port")
-        if parts.path not in ("", "/"):
-            raise UsageError(f"storage endpoint {value!r}: a path is not supported, give host:port")
-        return parts.netloc, parts.scheme == "https"
-    if not value or "/" in value:
-        raise UsageError(f"storage endpoint {value!r}: use host:port or http(s)://host:port")
-    return value, secure_default
-
-
-def _http_client(maxsize: int) -> urllib3.PoolManager:
-    return urllib3.PoolManager(
-        timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT),
-        maxsize=maxsize,
-        cert_reqs="CERT_REQUIRED",
-        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
-        retries=False,  # StorageRetry is the one retry layer
-    )
-
-
-def _content_type(filename: str) -> str:
-    if filename.endswith((".gz", ".bgz")):
-        return "application/gzip"
-    guess, _ = mimetypes.guess_type(filename)
-    return guess or "application/octet-stream"
-
-
-class _FileProgress:
-    """Forward a file's progress once, however many tries read it (high-water mark)."""
-
-    def __init__(self, progress):
-        self.progress = progress
-        self.reported = 0
-        self.attempt_bytes = 0
-        self.done = False
-
-    def new_attempt(self) -> _FileProgress:
-        self.attempt_bytes = 0
-        return self
-
-    def advance(self, n: int) -> None:
-        self.attempt_bytes += n
-        if self.attempt_bytes > self.reported:
-            extra = self.attempt_bytes - self.reported
-            self.reported = self.attempt_bytes
-            if self.progress is not None:
-                self.progress.advance(extra)
-
-    def file_done(self, name: str) -> None:
-        if not self.done:
-            self.done = True
-            if self.progress is not None:
-                self.progress.file_done(name)
-
-
-class _ObjectStream(io.RawIOBase):
-    """A stored object as a binary stream; closing it gives the connection back."""
-
-    def __init__(self, response):
-        self._response = response
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        data = self._response.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
-        return n
-
-    def close(self) -> None:
-        if not self.closed:
-            try:
-                self._response.close()
-                self._response.release_conn()
-            finally:
-                super().close()
 
 
 class MinioStorage:
@@ -248,6 +164,25 @@ class MinioStorage:
                 raise
         return self.retry.call(f"looking up {bucket}/{key}", stat)
 
+    def _checksums(self, bucket: str, key: str, stat) -> tuple[str | None, str | None, str | None]:
+        """(md5, sha256, file type) recorded for an object: its tags, cross-checked against
+        the ``Md5chksum`` metadata when that is there. All None when not completed by us."""
+        def tags():
+            try:
+                return self.client.get_object_tags(bucket, key)
+            except S3Error as exc:
+                if exc.code in NOT_FOUND:
+                    return None
+                raise
+        found = self.retry.call(f"reading the checksums of {bucket}/{key}", tags) or {}
+        md5 = md5_from_meta(found.get(TAG_MD5))
+        sha = (found.get(TAG_SHA256) or "").strip().lower() or None
+        ftype = (found.get(TAG_TYPE) or "").strip() or None
+        meta_md5 = (stat.metadata or {}).get(META_MD5) if stat is not None else None
+        if meta_md5 and md5_from_meta(meta_md5) != md5:
+            return None, None, None  # tags and metadata disagree: trust neither
+        return md5, sha, ftype
+
     def _remove(self, bucket: str, key: str) -> None:
         self.retry.call(f"removing {bucket}/{key}", self.client.remove_object, bucket, key)
 
@@ -267,9 +202,9 @@ class MinioStorage:
                     log.info("storage: skipped %s (already stored: same size and MD5)", file_path)
                     return StoredFile(file_path=file_path, facts=facts, skipped=True)
                 log.info("storage: replacing %s (the object there differs or is incomplete)", file_path)
-            facts, etag = self.retry.call(f"uploading {file_path}", self._upload_once,
-                                          source, key, expected_type, declared, tracker)
-            self._finalise(bucket, name, facts, etag)
+            facts = self.retry.call(f"uploading {file_path}", self._upload_once,
+                                    source, key, expected_type, declared, tracker)
+            self._finalise(bucket, name, facts)
             return StoredFile(file_path=file_path, facts=facts)
         finally:
             tracker.file_done(key.filename)
@@ -277,19 +212,18 @@ class MinioStorage:
     def _resume(self, source, key: ObjectKey, existing, expected_type, declared, tracker) -> FileFacts | None:
         """FileFacts when the object at the key is this file, complete; else None (replace).
 
-        Rule: the object must carry our checksum metadata (so it was verified and
-        completed), its size must equal the local file's, and its MD5 must equal the
-        declared MD5 — or, with none declared, the MD5 of the local file read now.
+        Rule: the object must carry our checksum tags (so it was verified and completed),
+        its size must equal the local file's, and its MD5 must equal the declared MD5 — or,
+        with none declared, the MD5 of the local file read now.
         """
-        meta = existing.metadata or {}
-        stored_md5 = md5_from_meta(meta.get(META_MD5))
-        stored_sha = (meta.get(META_SHA256) or "").strip().lower() or None
-        stored_type = (meta.get(META_TYPE) or "").strip() or None
         try:
             local_size = os.stat(source).st_size
         except OSError:
             return None  # let the upload's reader report the problem
-        if existing.size != local_size or not stored_md5 or not stored_sha or not stored_type:
+        if existing.size != local_size:
+            return None
+        stored_md5, stored_sha, stored_type = self._checksums(self.raw_bucket, key.key, existing)
+        if not stored_md5 or not stored_sha or not stored_type:
             return None
         if expected_type is not None and stored_type != expected_type:
             return None
@@ -312,26 +246,28 @@ class MinioStorage:
             return facts
         return None
 
-    def _upload_once(self, source, key: ObjectKey, expected_type, declared, tracker) -> tuple[FileFacts, str]:
-        """One try: stream the file through a new HashingReader into put_object, then check it."""
+    def _upload_once(self, source, key: ObjectKey, expected_type, declared, tracker) -> FileFacts:
+        """One try: stream the file through a new HashingReader into put_object; the bytes
+        are checked after the last one is read and before the upload is completed."""
         bucket, name = self.raw_bucket, key.key
         # parallel=False: both hashes in the reading thread. The upload already keeps other
         # cores busy (parts in flight, their payload signing), so a helper thread only adds
         # hand-offs; measured ~20 % faster on 2 cores (bench/bench_minio.py).
         reader = HashingReader(source, filename=key.filename, expected_type=expected_type,
                                progress=tracker.new_attempt(), parallel=False)
+        checked = _CheckedAtEnd(reader, declared)
         with reader:
             try:
-                result = self.client.put_object(
-                    bucket, name, reader, length=reader.size,
+                self.client.put_object(
+                    bucket, name, checked, length=reader.size,
                     content_type=_content_type(key.filename),
-                    metadata={"Nfdp-State": "uploading"},
+                    metadata=_declared_md5_metadata(declared),
                     part_size=self._part_size(reader.size),
                     num_parallel_uploads=max(1, self.settings.parallel_parts),
                 )
-                facts = reader.finish(declared)
+                facts = checked.facts or reader.finish(declared)  # empty file: never read
             except FileProblem:
-                # nothing of a bad file stays behind (a multipart upload was already aborted)
+                # the upload was aborted before completion; clear anything older at the key
                 self._remove(bucket, name)
                 raise
             except OSError as exc:
@@ -347,7 +283,7 @@ class MinioStorage:
                     log.debug("finish() after a failed read of %s: %s", key.filename, detail)
                 raise FileProblem(key.filename, f"could not be read to the end ({exc})",
                                   kind="changed") from exc
-        return facts, result.etag
+        return facts
 
     def _part_size(self, size: int) -> int:
         part = max(5 * 1024 * 1024, int(self.settings.part_size))
@@ -356,32 +292,15 @@ class MinioStorage:
             part *= 2
         return min(part, 5 * 1024 ** 3)
 
-    def _final_metadata(self, facts: FileFacts) -> dict[str, str]:
-        meta = {"Md5chksum": md5_to_meta(facts.md5), "Nfdp-File-Type": facts.file_type}
+    def _finalise(self, bucket: str, name: str, facts: FileFacts) -> None:
+        """Record the checksums as object tags: metadata only, no copy, at any size."""
+        tags = Tags.new_object_tags()
+        tags[TAG_MD5] = facts.md5
         if facts.sha256:
-            meta["Sha256"] = facts.sha256
-        meta["Content-Type"] = _content_type(facts.filename or facts.path)
-        return meta
-
-    def _finalise(self, bucket: str, name: str, facts: FileFacts, etag: str | None) -> None:
-        """Set the checksums as user metadata: server-side copy onto itself, REPLACE."""
-        source = CopySource(bucket, name, match_etag=etag) if etag else CopySource(bucket, name)
-
-        def copy():
-            try:
-                self.client.copy_object(bucket, name, source, metadata=self._final_metadata(facts),
-                                        metadata_directive=REPLACE)
-            except S3Error as exc:
-                if exc.code != "PreconditionFailed":
-                    raise
-                # a retried copy whose first try did land changes the ETag: accept it if the
-                # metadata is already ours, else someone else wrote the key meanwhile
-                stat = self.client.stat_object(bucket, name)
-                if md5_from_meta((stat.metadata or {}).get(META_MD5)) != facts.md5:
-                    raise InfrastructureError(f"{bucket}/{name} was overwritten by someone else "
-                                              "during the upload") from exc
-
-        self.retry.call(f"recording checksums of {bucket}/{name}", copy)
+            tags[TAG_SHA256] = facts.sha256
+        tags[TAG_TYPE] = facts.file_type
+        self.retry.call(f"recording checksums of {bucket}/{name}",
+                        self.client.set_object_tags, bucket, name, tags)
 
     # -- before commit / after failure --------------------------------------------------
     def verify(self, stored: StoredFile) -> None:
@@ -390,16 +309,15 @@ class MinioStorage:
         facts = stored.facts
         if stat is None:
             raise InfrastructureError(f"{stored.file_path}: the stored object disappeared before commit")
-        meta = stat.metadata or {}
         problems = []
         if stat.size != facts.size:
             problems.append(f"size {stat.size}, expected {facts.size}")
-        md5 = md5_from_meta(meta.get(META_MD5))
+        md5, sha, _ = self._checksums(bucket, name, stat)
         if md5 != facts.md5:
-            problems.append(f"MD5 metadata {md5 or 'missing'}, expected {facts.md5}")
-        sha = (meta.get(META_SHA256) or "").strip().lower() or None
+            problems.append(f"MD5 tag {md5 or 'missing or contradicted by the metadata'}, "
+                            f"expected {facts.md5}")
         if facts.sha256 and sha != facts.sha256:
-            problems.append(f"SHA-256 metadata {sha or 'missing'}, expected {facts.sha256}")
+            problems.append(f"SHA-256 tag {sha or 'missing'}, expected {facts.sha256}")
         if problems:
             raise InfrastructureError(f"{stored.file_path}: the stored object does not match what was "
                                       f"uploaded ({'; '.join(problems)})")
@@ -444,12 +362,18 @@ class MinioStorage:
         for bucket in (self.raw_bucket, self.qc_bucket):
             self.retry.call(f"writing a test object to {bucket}",  # a fresh stream per try
                             lambda b=bucket: self.client.put_object(b, probe, io.BytesIO(data), len(data)))
+            probe_facts = FileFacts(path=probe, size=len(data), md5=hashlib.md5(data).hexdigest(),
+                                    sha256=hashlib.sha256(data).hexdigest(), file_type="check")
+            self._finalise(bucket, probe, probe_facts)
             stat = self._stat(bucket, probe)
             if stat is None or stat.size != len(data):
                 raise InfrastructureError(f"object storage at {self.endpoint_url}: a test object "
                                           f"written to {bucket} could not be read back")
+            if self._checksums(bucket, probe, stat)[:2] != (probe_facts.md5, probe_facts.sha256):
+                raise InfrastructureError(f"object storage at {self.endpoint_url}: object tags "
+                                          f"(where checksums are kept) do not work in {bucket}")
             self._remove(bucket, probe)
         buckets = ", ".join(f"{b} ({s})" for b, s in states.items())
         public = f"; download URLs signed for {self.public_url}" if self.settings.public_endpoint else ""
         return (f"minio storage OK: {self.endpoint_url} as {self.settings.access_key or '(anonymous)'}; "
-                f"buckets {buckets}; write/read/delete works{public}")
+                f"buckets {buckets}; write/tag/read/delete works{public}")

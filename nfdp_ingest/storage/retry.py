@@ -2,7 +2,8 @@
 
 Every call MinioStorage makes to the server goes through :class:`StorageRetry`:
 exponential backoff with jitter on connection errors, timeouts, HTTP 5xx and the
-S3 throttling codes (``SlowDown`` …); at most ``attempts`` tries and no new try
+S3 throttling codes (``SlowDown`` …) — never on TLS failures (a bad CA does not heal)
+nor on credential/clock answers (``ExpiredToken``, ``RequestTimeTooSkewed`` …); at most ``attempts`` tries and no new try
 started once ``max_seconds`` have passed since the first. Each retry is logged
 (logger ``nfdp_ingest.storage``) with its reason. When the tries run out, or the
 server refuses for good (wrong credentials, no permission), the caller gets an
@@ -18,6 +19,7 @@ from __future__ import annotations
 import http.client
 import logging
 import socket
+import ssl
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -44,10 +46,17 @@ T = TypeVar("T")
 #: S3 error codes that mean "try again later" whatever the HTTP status says.
 TRANSIENT_CODES = frozenset({
     "SlowDown", "SlowDownRead", "SlowDownWrite", "ServiceUnavailable", "InternalError",
-    "RequestTimeout", "RequestTimeTooSkewed", "OperationAborted", "XMinioServerNotInitialized",
+    "RequestTimeout", "OperationAborted", "XMinioServerNotInitialized",
     "XMinioStorageFull", "XMinioBackendDown", "XMinioReadQuorum", "XMinioWriteQuorum",
-    "ExpiredToken", "Throttling", "ThrottlingException", "RequestLimitExceeded",
-    "TooManyRequestsException",
+    "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
+})
+
+#: Credential and clock answers: no retry within the window can heal them (a new token,
+#: or a fixed clock, is needed), whatever the HTTP status. Checked before the status.
+CREDENTIAL_CODES = frozenset({
+    "ExpiredToken", "TokenRefreshRequired", "InvalidToken", "RequestTimeTooSkewed",
+    "InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "AuthorizationHeaderMalformed",
+    "InvalidSecurity", "AccountProblem", "XMinioInvalidToken",
 })
 
 
@@ -64,6 +73,8 @@ def _status_of(exc: BaseException) -> int | None:
 def is_transient(exc: BaseException) -> bool:
     """True for errors a later try may not see: network trouble, 5xx, throttling."""
     if isinstance(exc, S3Error):
+        if exc.code in CREDENTIAL_CODES:
+            return False
         if exc.code in TRANSIENT_CODES:
             return True
         status = _status_of(exc)
@@ -71,19 +82,32 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, (ServerError, InvalidResponseError)):
         status = _status_of(exc)
         return status is not None and (status >= 500 or status == 429 or status == 408)
+    if _ssl_failure(exc) is not None:
+        return False  # a bad CA or a TLS/plain-HTTP mix-up: the next try sees the same
     if isinstance(exc, urllib3.exceptions.HTTPError):
         # LocationParseError & co. are configuration mistakes, not weather
         return not isinstance(exc, ValueError)
     return isinstance(exc, (ConnectionError, TimeoutError, socket.timeout, http.client.HTTPException))
 
 
-def is_storage_error(exc: BaseException) -> bool:
-    """An error from talking to the server (transient or not), as opposed to a local one."""
-    return isinstance(exc, MinioException) or is_transient(exc)
+def _ssl_failure(exc: BaseException) -> BaseException | None:
+    """The TLS error behind ``exc`` (urllib3 wraps it in MaxRetryError.reason), or None."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, (urllib3.exceptions.SSLError, ssl.SSLError)):
+            return exc
+        exc = getattr(exc, "reason", None) or exc.__cause__
+        seen += 1
+    return None
 
 
 def describe(exc: BaseException) -> str:
     """One line about a storage error (no secrets: neither minio nor urllib3 put keys in messages)."""
+    tls = _ssl_failure(exc)
+    if tls is not None:
+        inner = tls.args[0] if isinstance(tls, urllib3.exceptions.SSLError) and tls.args else tls
+        return (f"TLS failed ({inner}); check the endpoint's scheme (http/https), "
+                "NFDP_MINIO_SECURE and the CA bundle (SSL_CERT_FILE)")
     if isinstance(exc, S3Error):
         status = _status_of(exc)
         return f"{exc.code} (HTTP {status}): {exc.message}" if exc.message else f"{exc.code} (HTTP {status})"
@@ -142,7 +166,14 @@ class StorageRetry:
                 f"(gave up after {tries} attempt{'s' if tries != 1 else ''} in "
                 f"{time.monotonic() - started:.1f} s)"
             ) from last
-        except MinioException as exc:  # answered, but a refusal no retry will change
+        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
+            if isinstance(exc, MinioException):  # answered, but a refusal no retry will change
+                raise InfrastructureError(
+                    f"object storage at {self.endpoint} refused {what}: {describe(exc)}"
+                ) from exc
+            if _ssl_failure(exc) is None:
+                raise  # not a storage answer (e.g. a local file problem): not ours to word
             raise InfrastructureError(
-                f"object storage at {self.endpoint} refused {what}: {describe(exc)}"
+                f"object storage at {self.endpoint}: cannot connect securely while {what}: "
+                f"{describe(exc)} (not retried)"
             ) from exc

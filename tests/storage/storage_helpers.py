@@ -65,3 +65,24 @@ class RecordingProgress:
     def close(self) -> None:
         pass
 
+
+
+def s3_calls(heads: list[bytes]) -> list[tuple[str, str, dict[str, str]]]:
+    """(method, request target, headers with lower-case names) for each request head a
+    FaultProxy saw."""
+    calls = []
+    for head in heads:
+        lines = head.decode("latin-1").split("\r\n")
+        method, target, _ = (lines[0].split(" ") + ["", ""])[:3]
+        headers = {}
+        for line in lines[1:]:
+            name, sep, value = line.partition(":")
+            if sep:
+                headers[name.strip().lower()] = value.strip()
+        calls.append((method, target, headers))
+    return calls
+
+
+def copies(heads: list[bytes]) -> list[str]:
+    """The requests that copy server side (CopyObject / UploadPartCopy): a rewrite of the bytes."""
+    return [f"{m} {t}" for m, t, h in s3_calls(heads) if "x-amz-copy-source" in h]

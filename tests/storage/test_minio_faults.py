@@ -60,7 +60,7 @@ def test_connection_resets_on_first_requests_are_retried(through, proxy, storage
 def test_503_answers_are_retried(through, proxy, storage, fastq, key, caplog, slowdown):
     caplog.set_level(logging.WARNING, logger="nfdp_ingest.storage")
     path, md5 = fastq()
-    # the first fault hits the HEAD, the others the PUT and the metadata copy
+    # the first fault hits the HEAD, the others the PUT and the tagging
     proxy.fail_next(1, slowdown=slowdown)
     proxy.fail_next(1, slowdown=slowdown, after=0)
     proxy.fail_next(1, slowdown=slowdown, after=1)
@@ -181,14 +181,27 @@ class _Resp:
         self.headers = {}
 
 
+def _s3_error(status: int, code: str) -> S3Error:
+    # keywords only: minio reordered S3Error's positional parameters within 7.2.x
+    return S3Error(response=_Resp(status), code=code, message=f"{code} from the test",
+                   resource="/b/k", request_id="TEST", host_id="TEST")
+
+
 @pytest.mark.parametrize(("exc", "transient"), [
-    (S3Error(_Resp(503), "SlowDown", "slow", None, None, None), True),
-    (S3Error(_Resp(500), "InternalError", "oops", None, None, None), True),
-    (S3Error(_Resp(403), "AccessDenied", "no", None, None, None), False),
-    (S3Error(_Resp(404), "NoSuchBucket", "no", None, None, None), False),
+    (_s3_error(503, "SlowDown"), True),
+    (_s3_error(500, "InternalError"), True),
+    (_s3_error(403, "AccessDenied"), False),
+    (_s3_error(404, "NoSuchBucket"), False),
+    # credential and clock answers: a retry within the window cannot heal them
+    (_s3_error(400, "ExpiredToken"), False),
+    (_s3_error(403, "RequestTimeTooSkewed"), False),
+    (_s3_error(403, "InvalidAccessKeyId"), False),
+    (_s3_error(403, "SignatureDoesNotMatch"), False),
+    (_s3_error(503, "ExpiredToken"), False),  # even behind a 5xx status
     (ServerError("bad gateway", 502), True),
     (urllib3.exceptions.ProtocolError("Connection aborted.", ConnectionResetError(104, "reset")), True),
     (urllib3.exceptions.NewConnectionError(None, "refused"), True),
+    (urllib3.exceptions.SSLError("certificate verify failed"), False),
     (ConnectionRefusedError(111, "refused"), True),
     (TimeoutError("timed out"), True),
     (OSError("stream having not enough data"), False),

@@ -10,14 +10,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from minio.commonconfig import REPLACE, CopySource
+from minio.commonconfig import Tags
 
 from nfdp_ingest.config import Settings
 from nfdp_ingest.errors import InfrastructureError, UsageError
 from nfdp_ingest.files import FileProblem
 from nfdp_ingest.storage import open_storage
 from nfdp_ingest.storage.minio_store import MinioStorage, md5_from_meta, md5_to_meta
-from tests.storage.storage_helpers import MiB, RecordingProgress, minio_settings
+from tests.storage.storage_helpers import MiB, RecordingProgress, copies, minio_settings, s3_calls
 
 
 def stat_or_none(storage: MinioStorage, file_path: str):
@@ -28,6 +28,17 @@ def stat_or_none(storage: MinioStorage, file_path: str):
         if getattr(exc, "code", None) in ("NoSuchKey", "NoSuchObject"):
             return None
         raise
+
+
+def tags_of(storage: MinioStorage, file_path: str) -> dict[str, str]:
+    bucket, _, name = file_path.partition("/")
+    return dict(storage.client.get_object_tags(bucket, name) or {})
+
+
+def our_tags(md5: str, sha256: str, file_type: str = "FASTQ") -> Tags:
+    tags = Tags.new_object_tags()
+    tags["md5"], tags["sha256"], tags["nfdp-file-type"] = md5, sha256, file_type
+    return tags
 
 
 def fetch(storage: MinioStorage, file_path: str) -> bytes:
@@ -65,11 +76,12 @@ def test_store_creates_buckets_and_records_checksums(make_storage, fastq, key):
     assert stored.facts.size == len(data) and stored.facts.file_type == "FASTQ"
     stat = stat_or_none(storage, stored.file_path)
     assert stat.size == len(data)
+    # declared MD5: in the metadata from the upload's creation (rclone's header) ...
     assert md5_from_meta(stat.metadata["x-amz-meta-md5chksum"]) == md5
     assert stat.metadata["x-amz-meta-md5chksum"] == base64.b64encode(hashlib.md5(data).digest()).decode()
-    assert stat.metadata["x-amz-meta-sha256"] == stored.facts.sha256
-    assert stat.metadata["x-amz-meta-nfdp-file-type"] == "FASTQ"
-    assert "x-amz-meta-nfdp-state" not in stat.metadata  # the "uploading" marker is gone
+    # ... and all checksums as tags, set after the bytes were checked
+    assert tags_of(storage, stored.file_path) == {"md5": md5, "sha256": stored.facts.sha256,
+                                                  "nfdp-file-type": "FASTQ"}
     assert fetch(storage, stored.file_path) == data
     storage.verify(stored)
 
@@ -86,11 +98,14 @@ def test_multipart_upload_keeps_whole_file_checksums(storage, make_storage, prox
     stat = stat_or_none(storage, stored.file_path)
     data = path.read_bytes()
     assert stat.size == len(data) > 10 * MiB
-    # sent as a multipart upload (HEAD, create, 3 parts, complete, copy for the metadata ...)
-    assert proxy.requests - before >= 7
-    # whose ETag is not the file's MD5: the whole-file checksums are in the metadata
+    # sent as a multipart upload (HEAD, create, 3 parts, complete, tagging), never copied
+    calls = s3_calls(proxy.heads[before:])
+    assert [m for m, t, _ in calls if "uploadId=" in t and m == "PUT"] == ["PUT"] * 3
+    assert any(m == "PUT" and "tagging" in t for m, t, _ in calls)
+    assert copies(proxy.heads) == []
+    # whose ETag is not the file's MD5: the whole-file checksums are in the metadata and tags
     assert md5_from_meta(stat.metadata["x-amz-meta-md5chksum"]) == md5
-    assert stat.metadata["x-amz-meta-sha256"] == hashlib.sha256(data).hexdigest()
+    assert tags_of(storage, stored.file_path)["sha256"] == hashlib.sha256(data).hexdigest()
     assert hashlib.md5(fetch(storage, stored.file_path)).hexdigest() == md5
     assert progress.advanced == len(data) and progress.done == ["big_R1.fastq.gz"]
 
@@ -113,6 +128,34 @@ def test_wrong_declared_md5_removes_object(storage, fastq, key, size):
         storage.store(path, k, expected_type="FASTQ", declared_md5=wrong)
     assert info.value.kind == "md5_mismatch"
     assert wrong in info.value.message and md5 in info.value.message
+    assert stat_or_none(storage, f"nfdp-raw/{k.key}") is None
+
+
+def test_malformed_declared_md5_is_a_file_problem(storage, fastq, key):
+    path, _ = fastq()
+    k = key()
+    with pytest.raises(FileProblem) as info:
+        storage.store(path, k, expected_type="FASTQ", declared_md5="not-an-md5")
+    assert info.value.kind == "bad_md5"
+    assert stat_or_none(storage, f"nfdp-raw/{k.key}") is None
+
+
+def test_wrong_declared_md5_aborts_the_multipart_upload_before_completing(
+        storage, make_storage, proxy, fastq, key):
+    path, md5 = fastq(size=11 * MiB)
+    storage.ensure_buckets()
+    through = make_storage(proxy.endpoint)
+    through.ensure_buckets()
+    before = len(proxy.heads)
+    k = key()
+    with pytest.raises(FileProblem) as info:
+        through.store(path, k, expected_type="FASTQ", declared_md5="0" * 32)
+    assert info.value.kind == "md5_mismatch"
+    calls = s3_calls(proxy.heads[before:])
+    created = [h for m, t, h in calls if m == "POST" and "?uploads" in t]
+    assert len(created) == 1 and md5_from_meta(created[0]["x-amz-meta-md5chksum"]) == "0" * 32
+    assert any(m == "DELETE" and "uploadId=" in t for m, t, _ in calls)  # aborted ...
+    assert not any(m == "POST" and "uploadId=" in t for m, t, _ in calls)  # ... never completed
     assert stat_or_none(storage, f"nfdp-raw/{k.key}") is None
 
 
@@ -175,7 +218,7 @@ def test_resume_skips_identical_object_without_sending(storage, make_storage, pr
     progress = RecordingProgress()
     again = through.store(path, k, expected_type="FASTQ", declared_md5=md5, progress=progress)
     assert again.skipped and again.file_path == first.file_path
-    assert proxy.requests - before == 1  # one HEAD, no upload
+    assert proxy.requests - before == 2  # one HEAD and one GET of the tags, no upload
     assert again.facts.md5 == md5 and again.facts.sha256 == first.facts.sha256
     assert again.facts.size == first.facts.size and again.facts.file_type == "FASTQ"
     assert stat_or_none(storage, first.file_path).etag == etag
@@ -207,24 +250,22 @@ def test_resume_replaces_object_with_wrong_size(storage, fastq, key):
     storage.ensure_buckets()
     junk = b"partial" * 10
     storage.client.put_object("nfdp-raw", k.key, io.BytesIO(junk), len(junk),
-                              metadata={"Md5chksum": md5_to_meta(md5), "Sha256": "0" * 64,
-                                        "Nfdp-File-Type": "FASTQ"})
+                              metadata={"Md5chksum": md5_to_meta(md5)}, tags=our_tags(md5, "0" * 64))
     stored = storage.store(path, k, expected_type="FASTQ", declared_md5=md5)
     assert not stored.skipped
     assert fetch(storage, stored.file_path) == path.read_bytes()
     storage.verify(stored)
 
 
-def test_resume_replaces_object_with_wrong_md5_metadata(storage, fastq, key):
+def test_resume_replaces_object_with_wrong_md5_tags(storage, fastq, key):
     path, md5 = fastq()
     k = key()
     storage.ensure_buckets()
     data = path.read_bytes()
     same_size_other = bytes(reversed(data))
     storage.client.put_object("nfdp-raw", k.key, io.BytesIO(same_size_other), len(data),
-                              metadata={"Md5chksum": md5_to_meta(hashlib.md5(same_size_other).hexdigest()),
-                                        "Sha256": hashlib.sha256(same_size_other).hexdigest(),
-                                        "Nfdp-File-Type": "FASTQ"})
+                              tags=our_tags(hashlib.md5(same_size_other).hexdigest(),
+                                            hashlib.sha256(same_size_other).hexdigest()))
     stored = storage.store(path, k, expected_type="FASTQ", declared_md5=md5)
     assert not stored.skipped
     assert fetch(storage, stored.file_path) == data
@@ -232,17 +273,30 @@ def test_resume_replaces_object_with_wrong_md5_metadata(storage, fastq, key):
 
 
 def test_resume_replaces_unfinished_object_even_with_right_size(storage, fastq, key):
-    """An object without our final metadata (crash between upload and checksums) is redone."""
+    """An object without our tags (crash between completing the upload and tagging) is redone,
+    even when it carries the declared MD5 in its metadata."""
     path, md5 = fastq()
     k = key()
     storage.ensure_buckets()
     data = path.read_bytes()
     storage.client.put_object("nfdp-raw", k.key, io.BytesIO(data), len(data),
-                              metadata={"Nfdp-State": "uploading"})
+                              metadata={"Md5chksum": md5_to_meta(md5)})
     stored = storage.store(path, k, expected_type="FASTQ", declared_md5=md5)
     assert not stored.skipped
-    stat = stat_or_none(storage, stored.file_path)
-    assert stat.metadata["x-amz-meta-sha256"] == hashlib.sha256(data).hexdigest()
+    assert tags_of(storage, stored.file_path)["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_resume_refuses_tags_contradicted_by_the_metadata(storage, fastq, key):
+    path, md5 = fastq()
+    k = key()
+    storage.ensure_buckets()
+    data = path.read_bytes()
+    storage.client.put_object("nfdp-raw", k.key, io.BytesIO(data), len(data),
+                              metadata={"Md5chksum": md5_to_meta("2" * 32)},
+                              tags=our_tags(md5, hashlib.sha256(data).hexdigest()))
+    stored = storage.store(path, k, expected_type="FASTQ", declared_md5=md5)
+    assert not stored.skipped
+    assert md5_from_meta(stat_or_none(storage, stored.file_path).metadata["x-amz-meta-md5chksum"]) == md5
 
 
 # -- verify / discard / reports / reading --------------------------------------------------
@@ -252,9 +306,11 @@ def test_verify_detects_tampered_and_missing_objects(storage, fastq, key):
     stored = storage.store(path, key(), expected_type="FASTQ", declared_md5=md5)
     storage.verify(stored)
     bucket, _, name = stored.file_path.partition("/")
-    storage.client.copy_object(bucket, name, CopySource(bucket, name),
-                               metadata={"Md5chksum": md5_to_meta("1" * 32)}, metadata_directive=REPLACE)
-    with pytest.raises(InfrastructureError, match="MD5 metadata"):
+    storage.client.set_object_tags(bucket, name, our_tags("1" * 32, stored.facts.sha256))
+    with pytest.raises(InfrastructureError, match="MD5 tag"):
+        storage.verify(stored)
+    storage.client.set_object_tags(bucket, name, our_tags(md5, "3" * 64))
+    with pytest.raises(InfrastructureError, match="SHA-256 tag 3333"):
         storage.verify(stored)
     storage.discard(stored.file_path)
     assert stat_or_none(storage, stored.file_path) is None

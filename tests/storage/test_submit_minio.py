@@ -82,7 +82,7 @@ def test_submission_rides_out_a_flapping_server(settings, engine, project, sheet
         bucket, _, key = run.file_path.partition("/")
         stat = storage.client.stat_object(bucket, key)
         assert stat.size == fx.size
-        assert stat.metadata["x-amz-meta-sha256"] == fx.sha256 == run.checksum_sha256
+        assert storage.client.get_object_tags(bucket, key)["sha256"] == fx.sha256 == run.checksum_sha256
         assert run.checksum_md5 == fx.md5
         data = storage.client.get_object(bucket, key)
         try:
