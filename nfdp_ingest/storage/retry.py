@@ -59,6 +59,10 @@ CREDENTIAL_CODES = frozenset({
     "InvalidSecurity", "AccountProblem", "XMinioInvalidToken",
 })
 
+#: Answers that no retry heals: the credential/clock ones, and a call the server does not
+#: implement (501; e.g. a copy on a gateway without CopyObject).
+PERMANENT_CODES = CREDENTIAL_CODES | {"NotImplemented"}
+
 
 def _status_of(exc: BaseException) -> int | None:
     if isinstance(exc, S3Error):
@@ -73,7 +77,7 @@ def _status_of(exc: BaseException) -> int | None:
 def is_transient(exc: BaseException) -> bool:
     """True for errors a later try may not see: network trouble, 5xx, throttling."""
     if isinstance(exc, S3Error):
-        if exc.code in CREDENTIAL_CODES:
+        if exc.code in PERMANENT_CODES:
             return False
         if exc.code in TRANSIENT_CODES:
             return True

@@ -198,6 +198,7 @@ def _s3_error(status: int, code: str) -> S3Error:
     (_s3_error(403, "InvalidAccessKeyId"), False),
     (_s3_error(403, "SignatureDoesNotMatch"), False),
     (_s3_error(503, "ExpiredToken"), False),  # even behind a 5xx status
+    (_s3_error(501, "NotImplemented"), False),  # the server lacks the call: no try heals that
     (ServerError("bad gateway", 502), True),
     (urllib3.exceptions.ProtocolError("Connection aborted.", ConnectionResetError(104, "reset")), True),
     (urllib3.exceptions.NewConnectionError(None, "refused"), True),
