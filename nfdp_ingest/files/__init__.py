@@ -14,8 +14,8 @@ _WHERE = {
     "DeepFacts": "deep", "check_pair": "deep", "deep_check": "deep", "mate_key": "deep", "mates_problem": "deep",
     "SUPPORTED": "formats", "SUPPORTED_TEXT": "formats", "type_from_extension": "formats",
     "describe_content": "detect", "resolve_file": "detect", "sniff_type": "detect",
-    "CHUNK_SIZE": "hashing", "FileFacts": "hashing", "HashingReader": "hashing", "ScanJob": "hashing",
-    "file_digest": "hashing", "scan_file": "hashing", "scan_files": "hashing",
+    "CHUNK_SIZE": "hashing", "FileFacts": "hashing", "HashingReader": "hashing", "ScanJob": "scan",
+    "file_digest": "hashing", "scan_file": "hashing", "scan_files": "scan",
     "FileProblem": "problems",
 }
 

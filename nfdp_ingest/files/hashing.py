@@ -19,8 +19,7 @@ import os
 import re
 import stat
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .detect import (
@@ -331,12 +330,9 @@ class HashingReader:
 # -----------------------------------------------------------------------------------------
 
 def file_digest(path: str | os.PathLike, algorithm: str = "md5") -> str:
-    """Hex digest of a whole file (sheets, generated examples): 1 MiB reads."""
-    h = hashlib.new(algorithm)
+    """Hex digest of a whole file (sheets, generated examples)."""
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, algorithm).hexdigest()
 
 
 def scan_file(path: str | os.PathLike, *, filename: str, expected_type: str | None = None,
@@ -351,75 +347,3 @@ def scan_file(path: str | os.PathLike, *, filename: str, expected_type: str | No
         while reader.readinto(buf):
             pass
         return reader.finish(declared_md5)
-
-
-@dataclass(frozen=True)
-class ScanJob:
-    path: str | os.PathLike
-    filename: str
-    expected_type: str | None = None
-    declared_md5: str | None = None
-    #: with deep=True: index (in the same job list) of this file's forward mate; the pair is
-    #: then checked (equal read counts, mate names) and a failure becomes both jobs' problem
-    mate_of: int | None = None
-    meta: Any = field(default=None, compare=False)  # for the caller; passed through untouched
-
-
-def scan_files(jobs: Sequence[ScanJob], *, threads: int, progress: Any = None, deep: bool = False,
-               sha256: bool = True, chunk_size: int = CHUNK_SIZE,
-               parallel: bool = True) -> list[FileFacts | FileProblem]:
-    """Scan files in parallel; one result per job, in job order, never raising for a bad file.
-
-    ``progress`` gets ``advance`` per read and ``file_done(filename)`` per job (also
-    for a job that failed).
-
-    Each result is the file's FileFacts (with ``deep`` and ``read_count`` filled when
-    ``deep``) or the FileProblem that file has. Errors that are bugs still propagate.
-    """
-    from .deep import check_pair, deep_check  # deep imports dnaio: only when used
-
-    def one(job: ScanJob) -> FileFacts | FileProblem:
-        try:
-            return _one(job)
-        finally:
-            if progress is not None:
-                progress.file_done(job.filename)
-
-    def _one(job: ScanJob) -> FileFacts | FileProblem:
-        try:
-            facts = scan_file(job.path, filename=job.filename, expected_type=job.expected_type,
-                              declared_md5=job.declared_md5, progress=progress,
-                              chunk_size=chunk_size, sha256=sha256, parallel=parallel)
-            if deep:
-                d = deep_check(job.path, facts.file_type, filename=job.filename)
-                facts = _replace(facts, deep=d, read_count=d.read_count)
-            return facts
-        except FileProblem as problem:
-            return problem
-
-    jobs = list(jobs)
-    if not jobs:
-        return []
-    workers = max(1, min(threads or os.cpu_count() or 1, len(jobs)))
-    if workers == 1:
-        results = [one(j) for j in jobs]
-    else:
-        with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nfdp-scan") as pool:
-            results = list(pool.map(one, jobs))
-    if deep:
-        for i, job in enumerate(jobs):
-            if job.mate_of is None:
-                continue
-            fwd, rev = results[job.mate_of], results[i]
-            if isinstance(fwd, FileFacts) and isinstance(rev, FileFacts) and fwd.deep and rev.deep:
-                try:
-                    check_pair(fwd.deep, rev.deep, jobs[job.mate_of].filename, job.filename)
-                except FileProblem as problem:
-                    results[job.mate_of] = problem
-                    results[i] = problem
-    return results
-
-
-def _replace(facts: FileFacts, **changes) -> FileFacts:
-    from dataclasses import replace
-    return replace(facts, **changes)
