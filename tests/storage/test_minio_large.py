@@ -80,6 +80,7 @@ def s3(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.alone
 def test_object_over_5_gib_is_tagged_not_copied(s3, make_storage, storage, proxy, key, tmp_path, capsys):
     path = write_fastq_gz(tmp_path / "huge_R1.fastq.gz", records=50)
     head_size = path.stat().st_size

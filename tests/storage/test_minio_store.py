@@ -144,7 +144,9 @@ def test_wrong_declared_md5_aborts_the_multipart_upload_before_completing(
         storage, make_storage, proxy, fastq, key):
     path, md5 = fastq(size=11 * MiB)
     storage.ensure_buckets()
-    through = make_storage(proxy.endpoint)
+    # one part in flight: moto's abort is not thread-safe against a part upload still
+    # running (RuntimeError inside moto, answered 500, which our retry then re-sends)
+    through = make_storage(proxy.endpoint, parallel_parts=1)
     through.ensure_buckets()
     before = len(proxy.heads)
     k = key()
