@@ -162,9 +162,10 @@ def test_wrong_declared_md5_aborts_the_multipart_upload_before_completing(
 
 
 @pytest.mark.parametrize("size", [None, 11 * MiB], ids=["single-put", "multipart"])
-def test_file_changed_during_upload_removes_object(storage, fastq, key, size):
+def test_file_changed_during_upload_removes_object(make_storage, fastq, key, size):
     path, _ = fastq(size=size) if size else fastq()
     k = key()
+    storage = make_storage(parallel_parts=1)  # moto's abort races a part still in flight
 
     def grow_once(progress):  # the file grows on disk while it is being uploaded
         if not progress.done and not getattr(progress, "grown", False):
