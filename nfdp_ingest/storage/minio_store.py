@@ -155,26 +155,14 @@ class MinioStorage:
 
     def _stat(self, bucket: str, key: str):
         """The object's stat, or None when there is no object at the key."""
-        def stat():
-            try:
-                return self.client.stat_object(bucket, key)
-            except S3Error as exc:
-                if exc.code in NOT_FOUND:
-                    return None
-                raise
-        return self.retry.call(f"looking up {bucket}/{key}", stat)
+        return self.retry.call(f"looking up {bucket}/{key}",
+                               lambda: _none_if_missing(self.client.stat_object, bucket, key))
 
     def _checksums(self, bucket: str, key: str, stat) -> tuple[str | None, str | None, str | None]:
         """(md5, sha256, file type) recorded for an object: its tags, cross-checked against
         the ``Md5chksum`` metadata when that is there. All None when not completed by us."""
-        def tags():
-            try:
-                return self.client.get_object_tags(bucket, key)
-            except S3Error as exc:
-                if exc.code in NOT_FOUND:
-                    return None
-                raise
-        found = self.retry.call(f"reading the checksums of {bucket}/{key}", tags) or {}
+        found = self.retry.call(f"reading the checksums of {bucket}/{key}",
+                                lambda: _none_if_missing(self.client.get_object_tags, bucket, key)) or {}
         md5 = md5_from_meta(found.get(TAG_MD5))
         sha = (found.get(TAG_SHA256) or "").strip().lower() or None
         ftype = (found.get(TAG_TYPE) or "").strip() or None
@@ -377,3 +365,13 @@ class MinioStorage:
         public = f"; download URLs signed for {self.public_url}" if self.settings.public_endpoint else ""
         return (f"minio storage OK: {self.endpoint_url} as {self.settings.access_key or '(anonymous)'}; "
                 f"buckets {buckets}; write/tag/read/delete works{public}")
+
+
+def _none_if_missing(call, bucket: str, key: str):
+    """``call(bucket, key)``, or None when the server says there is no such object."""
+    try:
+        return call(bucket, key)
+    except S3Error as exc:
+        if exc.code in NOT_FOUND:
+            return None
+        raise
