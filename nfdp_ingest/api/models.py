@@ -87,6 +87,7 @@ class Run(BaseModel):
     file_path: str
     checksum_sha256: str
     read_direction: Literal["forward", "reverse", "single"]
+    mate_accession: str | None = Field(None, description="the other file of the same sheet row (paired FASTQ)")
 
 
 def _whole_number(value: Any) -> Any:

@@ -27,7 +27,7 @@ from ..registry.models import (
     SubmissionItem,
     utcnow,
 )
-from .plan import Existing, Plan, experiment_key
+from .plan import Existing, Plan, experiment_key, row_pairs
 
 CHUNK = 900  # stay under SQLite's bound-parameter limits in IN (...) lists
 
@@ -208,13 +208,16 @@ def commit_plan(session: Session, *, submission: Submission, project_id: int, ch
     exp_ids = _ids(conn, Experiment, sub_id, [e.accession for e in plan.reused("experiments")])
     by_key = {e.key: exp_ids[e.accession] for e in plan.experiments}
 
+    mate: dict[str, str] = {}
+    for fwd, rev in row_pairs(plan.runs):
+        mate[fwd.filename], mate[rev.filename] = rev.accession, fwd.accession
     run_rows = []
     for r in plan.new("runs"):
         f = facts[r.filename]
         run_rows.append({
             "accession": r.accession, "experiment_id": by_key[r.experiment_key], "filename": r.filename,
             "file_type": f["file_type"], "file_size": f["size"], "checksum_md5": f["md5"],
-            "checksum_sha256": f["sha256"], "read_direction": r.direction, "file_path": f["file_path"],
+            "checksum_sha256": f["sha256"], "read_direction": r.direction, "mate_accession": mate.get(r.filename), "file_path": f["file_path"],
             "read_count": f.get("read_count"), "ena_accession": None, "submission_id": sub_id, "created_at": now,
         })
     _bulk_insert(conn, Run, run_rows)

@@ -85,6 +85,19 @@ class Plan:
         return not (self.new("samples") or self.new("experiments") or self.new("runs"))
 
 
+def row_pairs(runs: list[PlannedRun]) -> list[tuple[PlannedRun, PlannedRun]]:
+    """(forward, reverse) runs of each paired sheet row: each is the other's mate."""
+    by_row: dict[tuple[int, str], dict[str, PlannedRun]] = {}
+    for run in runs:
+        by_row.setdefault((run.line, run.experiment_key), {})[run.direction] = run
+    return [(r["forward"], r["reverse"]) for r in by_row.values() if "forward" in r and "reverse" in r]
+
+
+def pairs(plan: Plan) -> list[tuple[PlannedRun, PlannedRun]]:
+    """(forward, reverse) pairs among the plan's new runs."""
+    return row_pairs(plan.new("runs"))
+
+
 def _same(a, b) -> bool:
     return a == b or (a is not None and b is not None and str(a) == str(b))
 

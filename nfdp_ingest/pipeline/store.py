@@ -17,7 +17,7 @@ from ..registry.db import db_errors, transaction
 from ..storage import ObjectKey, StoredFile
 from . import journal
 from .errors import SubmissionFailed, problem_dict, problems_message
-from .plan import Plan, PlannedRun
+from .plan import Plan, PlannedRun, pairs
 
 log = logging.getLogger("nfdp_ingest.submit")
 
@@ -87,14 +87,6 @@ def batches(runs: list[PlannedRun], files: ResolvedFiles) -> list[list[PlannedRu
     if current:
         out.append(current)
     return out
-
-
-def pairs(plan: Plan) -> list[tuple[PlannedRun, PlannedRun]]:
-    """(forward, reverse) runs of each paired row."""
-    by_row: dict[tuple[int, str], dict[str, PlannedRun]] = {}
-    for run in plan.new("runs"):
-        by_row.setdefault((run.line, run.experiment_key), {})[run.direction] = run
-    return [(r["forward"], r["reverse"]) for r in by_row.values() if "forward" in r and "reverse" in r]
 
 
 class Storer:

@@ -25,9 +25,9 @@ from ..sheet import SheetReport, validate_sheet
 from ..storage import open_storage
 from . import journal
 from .errors import SheetInvalid, SubmissionFailed, problems_message
-from .plan import Plan, PlannedRun, make_plan
+from .plan import Plan, PlannedRun, make_plan, pairs
 from .report import outcome_dict
-from .store import Facts, ResolvedFiles, Storer, pairs, run_problem, verify_all
+from .store import Facts, ResolvedFiles, Storer, run_problem, verify_all
 
 __all__ = ["SheetInvalid", "SubmissionFailed", "SubmitResult", "sheet_digest", "submit_sheet"]
 

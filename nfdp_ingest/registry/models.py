@@ -167,6 +167,8 @@ class Run(Base):
     checksum_md5: Mapped[str] = mapped_column(String(32))
     checksum_sha256: Mapped[str] = mapped_column(String(64))
     read_direction: Mapped[str] = mapped_column(String(16))  # forward | reverse | single
+    # The other file of the same sheet row (paired FASTQ); ENA puts both in one RUN.
+    mate_accession: Mapped[str | None] = mapped_column(String(32))
     file_path: Mapped[str] = mapped_column(String(2000))
     read_count: Mapped[int | None] = mapped_column(BigInteger)
     ena_accession: Mapped[str | None] = mapped_column(String(32))

@@ -76,7 +76,7 @@ def _run_select() -> Select:
             Run.checksum_md5, Run.created_at,
             Experiment.accession.label("experiment_accession"),
             Sample.accession.label("sample_accession"), Project.accession.label("project_accession"),
-            Run.filename, Run.file_path, Run.checksum_sha256, Run.read_direction,
+            Run.filename, Run.file_path, Run.checksum_sha256, Run.read_direction, Run.mate_accession,
         )
         .join(Experiment, Run.experiment_id == Experiment.id)
         .join(Sample, Experiment.sample_id == Sample.id)

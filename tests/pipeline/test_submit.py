@@ -58,6 +58,11 @@ def test_submit_registers_samples_experiments_runs(settings, engine, project, ex
     fwd, rev = files["a1"]
     assert runs[fwd.filename].read_direction == "forward" and runs[rev.filename].read_direction == "reverse"
     assert runs[fwd.filename].experiment_id == runs[files["a2"][0].filename].experiment_id
+    # each paired run knows its mate: the other file of its own sheet row, not the other lane's
+    for lane in ("a1", "a2", "b"):
+        f, r = (runs[x.filename] for x in files[lane])
+        assert (f.mate_accession, r.mate_accession) == (r.accession, f.accession)
+    assert bam.mate_accession is None and runs["D.vcf.gz"].mate_accession is None
 
 
 def test_resubmitting_the_same_sheet_creates_nothing(settings, engine, project, example):
