@@ -157,6 +157,7 @@ class FaultProxy:
         self.target = (target_host, target_port)
         self._lock = threading.Lock()
         self._faults: list[str | None] = []  # queue: None (pass) / "reset" / "slowdown" / "503"
+        self._matching: list[list] = []  # [request-line prefix, fault, times left]
         self._down_until: float | None = None  # monotonic time; inf = stays down
         self._rate: float | None = None
         self._active: set[socket.socket] = set()
@@ -191,6 +192,12 @@ class FaultProxy:
         with self._lock:
             self._faults.extend([None] * after + ["denied"] * n)
 
+    def fail_matching(self, prefix: bytes, n: int, fault: str = "503") -> None:
+        """Give ``fault`` to the next ``n`` requests whose request line starts with ``prefix``
+        (e.g. ``b"DELETE "``), whatever comes between them."""
+        with self._lock:
+            self._matching.append([prefix, fault, n])
+
     def go_down(self, seconds: float | None = None) -> None:
         """Refuse connections for ``seconds`` (None: until come_up()); cut live connections."""
         with self._lock:
@@ -212,6 +219,7 @@ class FaultProxy:
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
+            self._matching.clear()
             self._down_until = None
             self._rate = None
 
@@ -267,6 +275,10 @@ class FaultProxy:
         with self._lock:
             self.requests += 1
             self.heads.append(head)
+            for rule in self._matching:
+                if rule[2] > 0 and head.startswith(rule[0]):
+                    rule[2] -= 1
+                    return rule[1]
             return self._faults.pop(0) if self._faults else None
 
     def _serve(self, client: socket.socket) -> None:

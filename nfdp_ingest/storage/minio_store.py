@@ -258,6 +258,17 @@ class MinioStorage:
                 # the upload was aborted before completion; clear anything older at the key
                 self._remove(bucket, name)
                 raise
+            except Exception as exc:
+                problem = _file_problem_behind(exc)
+                if problem is None:
+                    raise
+                # minio's abort of the multipart upload failed and its error replaced ours:
+                # the file's problem is the answer (a retry would only read it again); the
+                # incomplete upload holds no object and is the bucket's to expire.
+                log.warning("%s: could not abort the multipart upload after %s (%s)",
+                            key.filename, problem.kind, exc)
+                self._remove(bucket, name)
+                raise problem from None
             except OSError as exc:
                 if is_transient(exc):
                     raise
@@ -375,3 +386,16 @@ def _none_if_missing(call, bucket: str, key: str):
         if exc.code in NOT_FOUND:
             return None
         raise
+
+
+def _file_problem_behind(exc: BaseException) -> FileProblem | None:
+    """The FileProblem an exception was raised while handling (minio re-raises the abort's
+    error, if the abort fails, from inside the handler of ours)."""
+    seen = set()
+    cause = exc.__context__
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, FileProblem):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__context__
+    return None

@@ -161,6 +161,24 @@ def test_wrong_declared_md5_aborts_the_multipart_upload_before_completing(
     assert stat_or_none(storage, f"nfdp-raw/{k.key}") is None
 
 
+def test_a_failed_abort_does_not_hide_the_wrong_md5(storage, make_storage, proxy, fastq, key, caplog):
+    """minio re-raises the abort's error when the abort fails; the md5 mismatch must win,
+    at once, not be retried as a server problem."""
+    path, _ = fastq(size=11 * MiB)
+    storage.ensure_buckets()
+    through = make_storage(proxy.endpoint, parallel_parts=1)
+    through.ensure_buckets()
+    proxy.fail_matching(b"DELETE ", 1, fault="denied")  # the abort is refused
+    k = key()
+    with pytest.raises(FileProblem) as info:
+        through.store(path, k, expected_type="FASTQ", declared_md5="0" * 32)
+    assert info.value.kind == "md5_mismatch" and proxy.injected["denied"] == 1
+    creates = [h for h in proxy.heads if h.startswith(b"POST ") and b"?uploads" in h.split(b"\r\n")[0]]
+    assert len(creates) == 1  # not retried
+    assert any("could not abort the multipart upload" in r.getMessage() for r in caplog.records)
+    assert stat_or_none(storage, f"nfdp-raw/{k.key}") is None
+
+
 @pytest.mark.parametrize("size", [None, 11 * MiB], ids=["single-put", "multipart"])
 def test_file_changed_during_upload_removes_object(make_storage, fastq, key, size):
     path, _ = fastq(size=size) if size else fastq()
