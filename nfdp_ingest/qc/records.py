@@ -7,17 +7,17 @@ crash late in a long batch keeps every report finished before it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput
 from ..registry.accessions import accession_order
 from ..registry.db import db_errors, transaction
-from ..registry.models import Experiment, Project, QCReport, Run, Sample
+from ..registry.models import Experiment, Project, QCReport, Run, Sample, utcnow
 
 FASTQC = "FastQC"
 MULTIQC = "MultiQC"
@@ -44,6 +44,12 @@ class RunCandidate:
     alias: str
 
 
+def _chunks(values: list, size: int = 900) -> Iterator[list]:
+    """Slices small enough for any database's bound-parameter limit in IN (...)."""
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
 def _check_project(session: Session, project: str) -> None:
     if session.execute(select(Project.id).where(Project.accession == project)).first() is None:
         raise InvalidInput(f"no such project: {project}")
@@ -55,7 +61,8 @@ def runs_for_fastqc(engine, run_accessions: list[str], project: str | None) -> l
     with db_errors("while selecting runs for FastQC"), transaction(engine) as session:
         if run_accessions:
             wanted = list(dict.fromkeys(run_accessions))
-            rows = session.execute(select(Run).where(Run.accession.in_(wanted))).scalars().all()
+            rows = [r for chunk in _chunks(wanted)
+                    for r in session.execute(select(Run).where(Run.accession.in_(chunk))).scalars()]
             by_acc = {r.accession: r for r in rows}
             missing = [a for a in wanted if a not in by_acc]
             if missing:
@@ -114,14 +121,20 @@ def store_multiqc(engine, reports: Iterable[tuple[int, str, dict]]) -> set[int]:
         return set()
     with db_errors("while storing MultiQC reports"), transaction(engine) as session:
         stored: dict[int, list[dict]] = {}
-        ids = [run_id for run_id, _, _ in reports]
-        for run_id, summary in session.execute(  # one SELECT for all matched runs, not one per sample
-                select(QCReport.run_id, QCReport.summary).where(QCReport.tool == MULTIQC, QCReport.run_id.in_(ids))):
-            stored.setdefault(run_id, []).append(summary)
-        created = set()
+        ids = list(dict.fromkeys(run_id for run_id, _, _ in reports))
+        for chunk in _chunks(ids):  # one SELECT per chunk of matched runs, not one per sample
+            for run_id, summary in session.execute(
+                    select(QCReport.run_id, QCReport.summary)
+                    .where(QCReport.tool == MULTIQC, QCReport.run_id.in_(chunk))):
+                stored.setdefault(run_id, []).append(summary)
+        rows = []
         for run_id, status, summary in reports:
             if summary in stored.get(run_id, []):
                 continue
-            session.add(QCReport(run_id=run_id, tool=MULTIQC, status=status, summary=summary, report_path=None))
-            created.add(run_id)
+            stored.setdefault(run_id, []).append(summary)
+            rows.append({"run_id": run_id, "tool": MULTIQC, "status": status, "summary": summary,
+                         "report_path": None, "created_at": utcnow()})
+        for chunk in _chunks(rows, 5000):
+            session.execute(insert(QCReport), chunk)
+        created = {row["run_id"] for row in rows}
     return created

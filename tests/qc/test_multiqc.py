@@ -199,3 +199,22 @@ def test_two_names_for_one_run_are_both_left_unmatched(settings, database_url, t
     assert {u.name: u.candidates for u in res.unmatched} == {"T9": [acc], "T9_1": [acc]}
     assert all("all match run" in u.reason for u in res.unmatched)
     assert qc_reports(database_url) == []
+
+
+def test_storing_more_reports_than_one_in_list_holds(engine):
+    """2,000 matched runs: the look-up of stored reports is chunked, the inserts are bulk, and
+    a second import of the same reports stores none."""
+    from nfdp_ingest.qc import records
+    from nfdp_ingest.registry.db import transaction
+    from nfdp_ingest.registry.models import QCReport
+    from tests.factories import make_experiment, make_project, make_run, make_sample
+
+    with transaction(engine) as s:
+        exp = make_experiment(s, make_sample(s, make_project(s)))
+        ids = [make_run(s, exp).id for _ in range(2000)]
+    reports = [(i, "passed", {"total_sequences": i}) for i in ids]
+    assert records.store_multiqc(engine, reports) == set(ids)
+    assert records.store_multiqc(engine, reports) == set()
+    assert records.store_multiqc(engine, reports[:5] + [(ids[0], "warn", {"total_sequences": -1})]) == {ids[0]}
+    with transaction(engine) as s:
+        assert s.query(QCReport).count() == 2001
