@@ -90,6 +90,16 @@ class Run(BaseModel):
     mate_accession: str | None = Field(None, description="the other file of the same sheet row (paired FASTQ)")
 
 
+class SearchHit(BaseModel):
+    """One search hit; ``title`` is a project's title, a sample's alias or a run's file name."""
+
+    type: Literal["project", "sample", "run"]
+    accession: str
+    title: str
+    summary: str = Field(description="organism, breed and location of a sample; type and size of a run")
+    project_accession: str
+
+
 def _whole_number(value: Any) -> Any:
     """JSON true/false and 350.0 are not insert sizes (pydantic's lax int would take them)."""
     if isinstance(value, (bool, float)):

@@ -104,6 +104,11 @@ _EXTRA: dict[str, dict] = {
     "list_runs": _list(
         _filter("experiment", _parent("experiment")), _filter("sample", _parent("sample")),
         _filter("project", _parent("project")), _filter("file_type", "FASTQ, BAM, CRAM or VCF")),
+    "search": _list(
+        {"name": "q", "in": "query", "required": True, "description": "words to find (all must match)",
+         "schema": {"type": "string", "minLength": 1, "maxLength": 1000, "example": "Holstein"}},
+        {"name": "type", "in": "query", "description": "comma-separated subset of project, sample, run",
+         "schema": {"type": "string", "example": "sample,run"}}),
     "create_experiment": {"headers": {"201": _LOCATION}},
     "openapi": {"content": {"200": {"application/json": {"schema": {"type": "object"}}}}},
     "download_run": {"headers": {"307": _LOCATION}},

@@ -215,3 +215,17 @@ for _model in (Project, Sample, Experiment, Run):
 _order_index("ix_experiment_platform", Experiment.__table__, "platform")
 _order_index("ix_experiment_strategy", Experiment.__table__, "library_strategy")
 _order_index("ix_run_file_type", Run.__table__, "file_type")
+
+
+class SearchDoc(Base):
+    """One searchable document per project, sample and run, written by database triggers
+    (migration 0007); PostgreSQL adds a generated ``tsv`` column, SQLite an FTS5 index."""
+
+    __tablename__ = "search_doc"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    accession: Mapped[str] = mapped_column(String(32), unique=True)
+    project_id: Mapped[int] = mapped_column(Integer, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,96 @@
+"""Full-text search over projects, samples and runs (the ``search_doc`` table).
+
+The documents are written by the database itself (triggers of migration 0007), so
+this module only reads. A query is reduced to its words (runs of letters and
+digits, lower case: the same reduction the index applies), every word must match,
+and hits are ranked: PostgreSQL by ``ts_rank`` over the weighted ``tsvector``
+(titles weigh most), SQLite by FTS5's ``bm25`` with the same weighting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.engine import Connection
+
+KINDS = ("project", "sample", "run")
+MAX_WORDS = 16
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+class SearchQueryError(ValueError):
+    """A query that cannot be searched (no words, an unknown type)."""
+
+
+def query_words(q: str) -> list[str]:
+    """The words of a query, as the index holds them; at most MAX_WORDS, duplicates dropped."""
+    words = list(dict.fromkeys(w.lower() for w in _WORD.findall(q or "")))
+    return words[:MAX_WORDS]
+
+
+def parse_kinds(raw: str | None) -> tuple[str, ...]:
+    """``type=project,sample`` → ("project", "sample"); empty → every kind."""
+    if not raw or not raw.strip():
+        return KINDS
+    kinds = tuple(dict.fromkeys(k.strip() for k in raw.split(",") if k.strip()))
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise SearchQueryError(f"unknown type {unknown[0]!r}: use one or more of {', '.join(KINDS)}")
+    return kinds or KINDS
+
+
+def search(conn: Connection, q: str, *, kinds: Sequence[str] = KINDS, page: int = 1, per_page: int = 20,
+           project_ids: Iterable[int] | None = None, hidden_project_ids: Iterable[int] | None = None,
+           ) -> tuple[list[Mapping[str, Any]], int]:
+    """One page of hits ``{type, accession, title, summary, project_accession}`` and the total.
+
+    ``hidden_project_ids``: projects the reader may not see (embargo) — their records
+    are neither returned nor counted. ``project_ids`` narrows to those projects.
+    """
+    words = query_words(q)
+    if not words:
+        raise SearchQueryError("the query has no words to search for (letters or digits)")
+    postgres = conn.dialect.name == "postgresql"
+    match, rank, params = (_postgres if postgres else _sqlite)(words)
+    where = [match, "d.kind IN :kinds"]
+    params["kinds"] = list(kinds)
+    expanding = ["kinds"]
+    for name, ids, negate in (("only", project_ids, False), ("hidden", hidden_project_ids, True)):
+        if ids is not None:
+            ids = list(ids)
+            if not ids and not negate:
+                return [], 0
+            if ids:
+                where.append(f"d.project_id {'NOT IN' if negate else 'IN'} :{name}")
+                params[name] = ids
+                expanding.append(name)
+    source = "search_doc d" if postgres else "search_fts f JOIN search_doc d ON d.id = f.rowid"
+    condition = " AND ".join(where)
+
+    def bound(sql: str):
+        return text(sql).bindparams(*(bindparam(n, expanding=True) for n in expanding))
+
+    total = conn.execute(bound(f"SELECT count(*) FROM {source} WHERE {condition}"), params).scalar_one()
+    if total == 0 or (page - 1) * per_page >= total:
+        return [], total
+    rows = conn.execute(bound(
+        f"SELECT d.kind AS type, d.accession, d.title, d.summary, p.accession AS project_accession "
+        f"FROM {source} JOIN project p ON p.id = d.project_id WHERE {condition} "
+        f"ORDER BY {rank}, length(d.accession), d.accession LIMIT :limit OFFSET :offset"
+    ), {**params, "limit": per_page, "offset": (page - 1) * per_page}).mappings().all()
+    return [dict(r) for r in rows], total
+
+
+def _postgres(words: list[str]) -> tuple[str, str, dict]:
+    # to_tsquery over words we reduced ourselves: no operator of the user's reaches it
+    tsquery = " & ".join(f"'{w}'" for w in words)
+    return ("d.tsv @@ to_tsquery('simple', :tsq)",
+            "ts_rank(d.tsv, to_tsquery('simple', :tsq)) DESC", {"tsq": tsquery})
+
+
+def _sqlite(words: list[str]) -> tuple[str, str, dict]:
+    fts = " ".join(f'"{w}"' for w in words)  # quoted: FTS5 syntax in a word is only text
+    return "search_fts MATCH :fts", "bm25(search_fts, 10.0, 1.0)", {"fts": fts}
