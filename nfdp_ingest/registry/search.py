@@ -4,7 +4,9 @@ The documents are written by the database itself (triggers of migration 0007), s
 this module only reads. A query is reduced to its words (runs of letters and
 digits, lower case: the same reduction the index applies), every word must match,
 and hits are ranked: PostgreSQL by ``ts_rank`` over the weighted ``tsvector``
-(titles weigh most), SQLite by FTS5's ``bm25`` with the same weighting.
+(titles weigh most), SQLite by FTS5's ``bm25`` with the same weighting. A query that
+is one file name is first looked up as the whole name. Above RANK_LIMIT hits the
+order is the registration order (ranking them all would cost seconds).
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from sqlalchemy.engine import Connection
 
 KINDS = ("project", "sample", "run")
 MAX_WORDS = 16
+# Above this many hits, ranking them all costs more than a reader waits (a word every run
+# has: a million ranks for one page); they come in the order they were registered instead.
+RANK_LIMIT = 5000
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_NAME = re.compile(r"^[^\W_]+(?:[_.\-/]+[^\W_]+)+$", re.UNICODE)  # a file name: words joined by _ . - /
 
 
 class SearchQueryError(ValueError):
@@ -29,6 +35,15 @@ def query_words(q: str) -> list[str]:
     """The words of a query, as the index holds them; at most MAX_WORDS, duplicates dropped."""
     words = list(dict.fromkeys(w.lower() for w in _WORD.findall(q or "")))
     return words[:MAX_WORDS]
+
+
+def joined_name(q: str) -> str | None:
+    """A query that looks like one file name, as the index holds whole names (its letters and
+    digits joined); None for anything else."""
+    q = (q or "").strip().lower()
+    if len(q) > 500 or not _NAME.match(q):
+        return None
+    return "".join(_WORD.findall(q))
 
 
 def parse_kinds(raw: str | None) -> tuple[str, ...]:
@@ -53,6 +68,15 @@ def search(conn: Connection, q: str, *, kinds: Sequence[str] = KINDS, page: int 
     words = query_words(q)
     if not words:
         raise SearchQueryError("the query has no words to search for (letters or digits)")
+    whole = joined_name(q)
+    if whole is not None and "run" in kinds:  # a whole file name first: one posting list
+        hits, total = _search(conn, [whole], kinds, page, per_page, project_ids, hidden_project_ids)
+        if total:
+            return hits, total
+    return _search(conn, words, kinds, page, per_page, project_ids, hidden_project_ids)
+
+
+def _search(conn, words, kinds, page, per_page, project_ids, hidden_project_ids):
     postgres = conn.dialect.name == "postgresql"
     match, rank, params = (_postgres if postgres else _sqlite)(words)
     where = [match, "d.kind IN :kinds"]
@@ -76,10 +100,11 @@ def search(conn: Connection, q: str, *, kinds: Sequence[str] = KINDS, page: int 
     total = conn.execute(bound(f"SELECT count(*) FROM {source} WHERE {condition}"), params).scalar_one()
     if total == 0 or (page - 1) * per_page >= total:
         return [], total
+    order = f"{rank}, length(d.accession), d.accession" if total <= RANK_LIMIT else "d.id"
     rows = conn.execute(bound(
         f"SELECT d.kind AS type, d.accession, d.title, d.summary, p.accession AS project_accession "
         f"FROM {source} JOIN project p ON p.id = d.project_id WHERE {condition} "
-        f"ORDER BY {rank}, length(d.accession), d.accession LIMIT :limit OFFSET :offset"
+        f"ORDER BY {order} LIMIT :limit OFFSET :offset"
     ), {**params, "limit": per_page, "offset": (page - 1) * per_page}).mappings().all()
     return [dict(r) for r in rows], total
 

@@ -112,3 +112,18 @@ def test_bulk_inserts_are_indexed(engine, tree):
     assert find(engine, "bam bulk")[1] >= 0
     assert find(engine, f"{7:032x}")[0][0]["accession"] == "NFDP-RUN-900007"
     assert find(engine, "bam", kinds=("run",))[1] == 300
+
+
+def test_a_whole_file_name_is_found_first_and_many_hits_are_not_ranked(engine, tree, monkeypatch):
+    from nfdp_ingest.registry import search as mod
+    from nfdp_ingest.registry.search import joined_name
+
+    assert joined_name("A_L001_R1.fastq.gz") == "al001r1fastqgz" and joined_name("bos taurus") is None
+    acc, filename, _ = tree["runs"][0]
+    hits, total = find(engine, filename)
+    assert total == 1 and hits[0]["accession"] == acc
+    # not a registered name: the words still find what has them all
+    assert find(engine, "COW-17")[0][0]["accession"] == tree["a"]
+    monkeypatch.setattr(mod, "RANK_LIMIT", 1)
+    hits, total = find(engine, "bos taurus")
+    assert total == 2 and [h["accession"] for h in hits] == sorted([tree["a"], tree["b"]])
