@@ -8,6 +8,7 @@ checklist: it goes as a plain attribute ``breed``.
 
 from __future__ import annotations
 
+from . import vocabulary as vocab
 from .ena_checklists import field_key
 
 COUNTRY = "geographic location (country and/or sea)"
@@ -45,7 +46,10 @@ SEED_MISUSE = {
 
 
 def split_location(value: str) -> tuple[str, str | None]:
-    """``Saudi Arabia:Riyadh`` → ('Saudi Arabia', 'Riyadh'); no region → (country, None)."""
+    """``Saudi Arabia:Riyadh`` → ('Saudi Arabia', 'Riyadh'); no region → (country, None); a missing term
+    (``missing: lab stock``) is not split."""
+    if vocab.normalise("missing_value", value)[0] is not None:
+        return value.strip(), None
     country, _, region = value.partition(":")
     return country.strip(), (region.strip() or None)
 

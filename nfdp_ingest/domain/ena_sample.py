@@ -24,7 +24,7 @@ from typing import Any
 
 from .checklists import get_checklist
 from .ena_checklists import EnaChecklist, field_key, get_ena_checklist
-from .ena_fields import COUNTRY, GEOGRAPHIC_LOCATION, NOT_ATTRIBUTES, REGION, SHORT_TO_ENA, misuse, misuse_message
+from .ena_fields import COUNTRY, GEOGRAPHIC_LOCATION, NOT_ATTRIBUTES, REGION, SHORT_TO_ENA, misuse, misuse_message, split_location
 from .ena_rules import check_value, split_units
 
 __all__ = ["EnaAttribute", "check_ena_sample", "ena_attributes", "ena_checklist_id"]
@@ -98,9 +98,9 @@ def _collect(fields: Mapping[str, Any], ena: EnaChecklist | None
             continue
         text = _text(value)
         if key == GEOGRAPHIC_LOCATION and text is not None:
-            country, _, region = text.partition(":")
-            put(COUNTRY, country.strip() or None)
-            put(REGION, region.strip() or None)
+            country, region = split_location(text)
+            put(COUNTRY, country or None)
+            put(REGION, region)
             continue
         put(_tag(key, ena), text)
     return out, twice

@@ -72,9 +72,10 @@ def render_template(checklist_id: str, fmt: str = "tsv") -> str:
             row[CHECKLIST] = checklist.id
     else:
         buf.write(f"# checklist: {checklist.id} — {checklist.title}. Required: "
-                  f"{', '.join(['sample_alias', *checklist.required_fields])}. Lines starting with # are ignored.\n")
-        if checklist.recommended_fields:
-            buf.write(f"# recommended by ENA ({checklist.ena_id}): {', '.join(checklist.recommended_fields)}\n")
+                  f"{', '.join(['sample_alias', *checklist.required_fields])}."
+                  + (f" ENA recommends {len(checklist.recommended_fields)} more (nfdp-ingest checklists "
+                     f"{checklist.id})." if checklist.recommended_fields else "")
+                  + " Lines starting with # are ignored.\n")
     writer = csv.writer(buf, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
     writer.writerow(cols)
     for row in rows:
