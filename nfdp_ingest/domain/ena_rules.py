@@ -35,7 +35,8 @@ def missing_terms() -> frozenset[str]:
     return frozenset(vocab.get("missing_value").terms)
 
 
-def split_units(f: EnaField, raw: str, units: str | None = None) -> tuple[str, str | None, list[Problem]]:
+def split_units(f: EnaField, raw: str, units: str | None = None, where: str = ""
+                ) -> tuple[str, str | None, list[Problem]]:
     """(value, unit, problems) of a value of a field with units: ``12 m`` → ('12', 'm')."""
     problems: list[Problem] = []
     value = raw.strip()
@@ -51,14 +52,14 @@ def split_units(f: EnaField, raw: str, units: str | None = None) -> tuple[str, s
             if m:
                 value, given = m.group(1), m.group(2).strip()
     if given is not None and given not in f.units:
-        problems.append(("error", f"{given!r} is not an allowed unit for {f.name!r}: "
+        problems.append(("error", f"{given!r} is not an allowed unit for {f.name!r}{where}: "
                                   f"allowed units are {', '.join(repr(u) for u in f.units)}"))
         return value, given, problems
     if given is None and value not in missing_terms():
         if len(f.units) == 1:
             given = f.units[0]  # ENA knows one unit for this field: it is the one meant
         else:
-            problems.append(("error", f"no unit given for {f.name!r}: write the value and its unit "
+            problems.append(("error", f"no unit given for {f.name!r}{where}: write the value and its unit "
                                       f"(allowed units are {', '.join(repr(u) for u in f.units)})"))
     return value, given, problems
 
@@ -96,7 +97,7 @@ def check_value(f: EnaField, raw: str, units: str | None = None, *, checklist: s
     problems: list[Problem] = []
     value, unit = raw.strip(), None
     if f.units:
-        value, unit, problems = split_units(f, value, units)
+        value, unit, problems = split_units(f, value, units, where)
     elif units and units.strip():
         problems.append(("error", f"{f.name!r} takes no unit, but {units.strip()!r} is given{where}"))
     if f.pattern is not None and not f.pattern.fullmatch(value):

@@ -18,7 +18,6 @@ Every error and warning is ``{"row": line, "column", "value", "message"}``.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import difflib
 from pathlib import Path
@@ -29,13 +28,13 @@ import pandera.pandas as pa
 
 from ..domain import vocabulary as vocab
 from ..domain.checklists import DEFAULT_CHECKLIST, Checklist, Field, get_checklist
-from ..domain.ena_fields import ENA_KEY_TO_SHORT
 from ..domain.experiment import EXPERIMENT_RULE_FIELDS
 from ..errors import UsageError
 from . import ena_columns, rules, schema
 from .context import SheetContext, factorize
 from .experiments import check_experiments
-from .loader import ColumnLists, LoadedSheet, load_sheet
+from .aliases import aliased
+from .loader import LoadedSheet, load_sheet
 from .report import SheetReport
 from .rows import RowColumns
 
@@ -55,7 +54,7 @@ def validate_sheet(path: str | Path, checklist: str | None = None, *, today: _dt
 def validate_loaded(loaded: LoadedSheet, checklist: Checklist | None = None, *,
                     today: _dt.date | None = None) -> SheetReport:
     chosen, errors, warnings = choose_checklist(loaded, checklist)
-    read_as, shown, alias_errors = _aliased(loaded)
+    read_as, shown, alias_errors = aliased(loaded)
     validator = _Validator(read_as, chosen, today or _dt.date.today())
     validator.errors.extend(errors + alias_errors)
     validator.warnings.extend(warnings)
@@ -67,28 +66,6 @@ def validate_loaded(loaded: LoadedSheet, checklist: Checklist | None = None, *,
         report.required_fields = [shown.get(c, c) for c in report.required_fields]
         report.table = loaded.columns
     return report
-
-
-def _aliased(loaded: LoadedSheet) -> tuple[LoadedSheet, dict[str, str], list[dict]]:
-    """The sheet with ENA-named columns that have a short column read as it (``tissue_type`` as ``tissue``,
-    ``geographic location (country and/or sea)`` as ``geographic_location``), the way back, and an error
-    for a field given under both names."""
-    renames, errors = {}, []
-    for h in loaded.headers:
-        short = ENA_KEY_TO_SHORT.get(h)
-        if short is None:
-            continue
-        if short in loaded.headers:
-            errors.append(_problem(None, h, None, f"column {h!r} is the ENA name of column {short!r}: "
-                                                  "give the field once"))
-        else:
-            renames[h] = short
-    if not renames:
-        return loaded, {}, errors
-    frame = loaded.frame.rename(columns=renames)
-    read_as = dataclasses.replace(loaded, frame=frame, headers=[renames.get(h, h) for h in loaded.headers],
-                                  columns=ColumnLists(frame))
-    return read_as, {v: k for k, v in renames.items()}, errors
 
 
 def _problem(line, column, value, message) -> dict:
