@@ -20,7 +20,7 @@ attributes where the ENA checklist has no such field.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from ..errors import UsageError
@@ -175,15 +175,10 @@ def _on_ena(ena: EnaChecklist, *, id: str, title: str, description: str, extras:
         ex = examples.get(f.name)
         if ex is not None:
             ex = ex if isinstance(ex, list) else [ex]
-            f = _replace(f, example=ex[0], example2=ex[-1])
+            f = replace(f, example=ex[0], example2=ex[-1])
         out.append(f)
     return Checklist(id=id, title=title, description=description, fields=tuple(out), rules=tuple(rules),
                      template_experiment=dict(template_experiment or {}), ena_id=ena.id)
-
-
-def _replace(f: Field, **kw) -> Field:
-    from dataclasses import replace
-    return replace(f, **kw)
 
 
 @cache

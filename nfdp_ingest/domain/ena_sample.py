@@ -24,7 +24,16 @@ from typing import Any
 
 from .checklists import get_checklist
 from .ena_checklists import EnaChecklist, field_key, get_ena_checklist
-from .ena_fields import COUNTRY, GEOGRAPHIC_LOCATION, NOT_ATTRIBUTES, REGION, SHORT_TO_ENA, misuse, misuse_message, split_location
+from .ena_fields import (
+    COUNTRY,
+    GEOGRAPHIC_LOCATION,
+    NOT_ATTRIBUTES,
+    REGION,
+    SHORT_TO_ENA,
+    misuse,
+    misuse_message,
+    split_location,
+)
 from .ena_rules import check_value, split_units
 
 __all__ = ["EnaAttribute", "check_ena_sample", "ena_attributes", "ena_checklist_id"]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..domain.checklists import Field
+from ..domain.ena_checklists import get_ena_checklist
 from ..domain.ena_fields import GEOGRAPHIC_LOCATION, misuse, misuse_message, split_location
 from ..domain.ena_rules import canonical_choice, check_value
 from .context import SheetContext, factorize
@@ -39,8 +40,6 @@ def check_sheet_columns(ctx: SheetContext) -> None:
     cl = ctx.cl
     if cl.ena_id is None:
         return
-    from ..domain.ena_checklists import get_ena_checklist
-
     ena = get_ena_checklist(cl.ena_id)
     wrong = misuse(cl.ena_id, ctx.headers)
     if wrong:

@@ -31,9 +31,9 @@ from ..domain.checklists import DEFAULT_CHECKLIST, Checklist, Field, get_checkli
 from ..domain.experiment import EXPERIMENT_RULE_FIELDS
 from ..errors import UsageError
 from . import ena_columns, rules, schema
+from .aliases import aliased
 from .context import SheetContext, factorize
 from .experiments import check_experiments
-from .aliases import aliased
 from .loader import LoadedSheet, load_sheet
 from .report import SheetReport
 from .rows import RowColumns

@@ -9,7 +9,12 @@ import pytest
 
 from nfdp_ingest.domain.ena_checklists import EnaField, ena_checklists
 from nfdp_ingest.domain.ena_rules import check_value, split_units
-from nfdp_ingest.domain.ena_sample import EnaAttribute, check_ena_sample, ena_attributes, ena_checklist_id
+from nfdp_ingest.domain.ena_sample import (
+    EnaAttribute,
+    check_ena_sample,
+    ena_attributes,
+    ena_checklist_id,
+)
 from nfdp_ingest.errors import UsageError
 
 LIVESTOCK = {"organism": "Camelus dromedarius", "tax_id": 9838, "collection_date": "2023-09-01",
