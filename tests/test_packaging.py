@@ -16,8 +16,11 @@ def test_wheel_brings_checklists_vocabularies_and_templates(tmp_path):
     (wheel,) = tmp_path.glob("nfdp_ingest-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     data = "nfdp_ingest/_data/"
-    for checklist in (REPO / "sheets" / "checklists").glob("*.json"):
-        assert f"{data}sheets/checklists/{checklist.name}" in names
+    shipped = list((REPO / "sheets" / "checklists").rglob("*.json"))
+    assert len([c for c in shipped if c.parent.name == "ena"]) == 6  # ENA's own checklists, in a folder
+    for checklist in shipped:
+        rel = checklist.relative_to(REPO / "sheets" / "checklists").as_posix()
+        assert f"{data}sheets/checklists/{rel}" in names
     for vocabulary in (REPO / "sheets" / "vocabulary").glob("*.json"):
         assert f"{data}sheets/vocabulary/{vocabulary.name}" in names
     assert f"{data}sheets/qc_thresholds.toml" in names

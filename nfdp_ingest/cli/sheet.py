@@ -13,12 +13,26 @@ from .common import echo_json, handle_errors
 
 
 @click.command("checklists")
+@click.argument("checklist", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @handle_errors
-def checklists_cmd(fmt: str) -> None:
-    """List the sample checklists: id, title and required fields."""
-    from ..sheet import list_checklists
+def checklists_cmd(checklist: str | None, fmt: str) -> None:
+    """List the sample checklists: id, title and required fields; with CHECKLIST, its every field."""
+    from ..sheet import get_checklist, list_checklists
 
+    if checklist:
+        summary = get_checklist(checklist).summary()
+        if fmt == "json":
+            echo_json(summary)
+            return
+        click.echo(f"{summary['id']}  {summary['title']}  (brokered as: {summary['ena_checklist'] or 'never'})")
+        for f in summary["fields"]:
+            rule = "; ".join(f"{k} {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                             for k, v in f.items() if k in ("units", "regex", "choices", "allowed"))
+            kind = f.get("cardinality", "mandatory" if f["required"] else "optional")
+            name = f"{f['name']} = ENA {f['ena_name']!r}" if "ena_name" in f else f["name"]
+            click.echo(f"  {kind:<11}  {name}" + (f"  [{rule}]" if rule else ""))
+        return
     items = list_checklists()
     if fmt == "json":
         echo_json(items)

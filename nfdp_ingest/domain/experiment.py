@@ -88,7 +88,7 @@ def check_experiment(fields: dict) -> tuple[dict, list[dict], list[dict]]:
         if len(owners) == 1:
             out["platform"] = owners[0]
             problem(warnings, "platform", None, f"platform derived from instrument_model {model!r}: {owners[0]}")
-        elif model in any_platform_instruments():
+        elif len(owners) > 1 or model in any_platform_instruments():
             problem(errors, "platform", None, f"platform is required when instrument_model is {model!r}")
         else:
             problem(errors, "platform", None, "platform is required")

@@ -97,7 +97,8 @@ def platforms() -> dict[str, tuple[str, ...]]:
 
 @cache
 def any_platform_instruments() -> tuple[str, ...]:
-    return tuple(_load("platforms").get("any_platform_instruments", ["unspecified"]))
+    """Models valid under any platform (none since the SRA XSD's lists: BGISEQ has no 'unspecified')."""
+    return tuple(_load("platforms").get("any_platform_instruments", []))
 
 
 @cache
@@ -165,6 +166,9 @@ def instrument_problem(platform: str | None, model: str | None) -> str | None:
         return None
     owners = platform_for_instrument(model)
     if owners and platform not in owners:
+        if len(owners) > 2:  # 'unspecified': a model of every platform but BGISEQ
+            return (f"{model!r} is not an instrument model of {platform} in the SRA XSD "
+                    f"(its models: {', '.join(platforms().get(platform, ()))})")
         return f"{model!r} is an instrument of {' / '.join(owners)}, not of {platform}"
     return None
 

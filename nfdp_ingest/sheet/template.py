@@ -11,7 +11,8 @@ from .schema import CHECKLIST, FILE_COLUMNS, PROJECT, SAMPLE_ALIAS, SEQ_COLUMNS
 
 def template_columns(checklist: Checklist) -> list[str]:
     required = [f.name for f in checklist.fields if f.required]
-    optional = [f.name for f in checklist.fields if not f.required]
+    # optional fields only where the checklist gives an example (ENA's have up to 177 fields)
+    optional = [f.name for f in checklist.fields if not f.required and f.example is not None]
     return [SAMPLE_ALIAS, *required, *optional, *SEQ_COLUMNS, *FILE_COLUMNS, PROJECT]
 
 
@@ -71,7 +72,10 @@ def render_template(checklist_id: str, fmt: str = "tsv") -> str:
             row[CHECKLIST] = checklist.id
     else:
         buf.write(f"# checklist: {checklist.id} — {checklist.title}. Required: "
-                  f"{', '.join(['sample_alias', *checklist.required_fields])}. Lines starting with # are ignored.\n")
+                  f"{', '.join(['sample_alias', *checklist.required_fields])}."
+                  + (f" ENA recommends {len(checklist.recommended_fields)} more (nfdp-ingest checklists "
+                     f"{checklist.id})." if checklist.recommended_fields else "")
+                  + " Lines starting with # are ignored.\n")
     writer = csv.writer(buf, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
     writer.writerow(cols)
     for row in rows:

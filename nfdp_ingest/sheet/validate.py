@@ -30,7 +30,8 @@ from ..domain import vocabulary as vocab
 from ..domain.checklists import DEFAULT_CHECKLIST, Checklist, Field, get_checklist
 from ..domain.experiment import EXPERIMENT_RULE_FIELDS
 from ..errors import UsageError
-from . import rules, schema
+from . import ena_columns, rules, schema
+from .aliases import aliased
 from .context import SheetContext, factorize
 from .experiments import check_experiments
 from .loader import LoadedSheet, load_sheet
@@ -53,10 +54,18 @@ def validate_sheet(path: str | Path, checklist: str | None = None, *, today: _dt
 def validate_loaded(loaded: LoadedSheet, checklist: Checklist | None = None, *,
                     today: _dt.date | None = None) -> SheetReport:
     chosen, errors, warnings = choose_checklist(loaded, checklist)
-    validator = _Validator(loaded, chosen, today or _dt.date.today())
-    validator.errors.extend(errors)
+    read_as, shown, alias_errors = aliased(loaded)
+    validator = _Validator(read_as, chosen, today or _dt.date.today())
+    validator.errors.extend(errors + alias_errors)
     validator.warnings.extend(warnings)
-    return validator.run()
+    report = validator.run()
+    if shown:  # name each column as the sheet wrote it
+        for p in (*report.errors, *report.warnings):
+            p["column"] = shown.get(p["column"], p["column"])
+        report.headers = list(loaded.headers)
+        report.required_fields = [shown.get(c, c) for c in report.required_fields]
+        report.table = loaded.columns
+    return report
 
 
 def _problem(line, column, value, message) -> dict:
@@ -112,6 +121,7 @@ class _Validator(SheetContext):
             self.check_required()
             self.check_schema()
             self.check_enums_and_countries()
+            ena_columns.check_ena_columns(self)
             check_experiments(self)
             rules.check_layout_and_files(self)
             rules.check_alias_consistency(self, unknown)
@@ -137,13 +147,16 @@ class _Validator(SheetContext):
     def check_columns(self) -> list[str]:
         """Sheet-level column problems; returns the unknown columns (kept as sample attributes)."""
         cl = self.cl
-        known = {schema.SAMPLE_ALIAS, schema.PROJECT, schema.CHECKLIST, *cl.field_names, *schema.SEQ_COLUMNS, *schema.FILE_COLUMNS}
+        known = {schema.SAMPLE_ALIAS, schema.PROJECT, schema.CHECKLIST, *cl.field_names, *schema.SEQ_COLUMNS,
+                 *schema.FILE_COLUMNS, *ena_columns.units_columns(self)}
         unknown = [h for h in self.headers if h not in known]
+        ena_columns.check_sheet_columns(self)
         missing_known = [c for c in [schema.SAMPLE_ALIAS, *cl.field_names, *schema.SEQ_COLUMNS, *schema.FILE_COLUMNS]
                          if c not in self.headers]
         for h in unknown:
             hint = difflib.get_close_matches(h, missing_known, n=1, cutoff=0.75)
-            msg = (f"unknown column {h!r}: not a field of checklist {cl.id} nor a sequencing or file column; "
+            of = f"checklist {cl.id}" if cl.ena_id in (None, cl.id) else f"checklist {cl.id} (ENA {cl.ena_id})"
+            msg = (f"unknown column {h!r}: not a field of {of} nor a sequencing or file column; "
                    "its values are kept as sample attributes")
             if hint:
                 msg += f"; did you mean {hint[0]}?"
@@ -153,7 +166,8 @@ class _Validator(SheetContext):
                 hint = difflib.get_close_matches(c, unknown, n=1, cutoff=0.75)
                 msg = f"required column {c!r} is missing"
                 if c != schema.SAMPLE_ALIAS:
-                    msg += f" (checklist {cl.id})"
+                    note = self._ena_note(c)
+                    msg += f" (checklist {cl.id}{'; ' + note if note else ''})"
                 if hint:
                     msg += f"; the sheet has a column {hint[0]!r} — a misspelling?"
                 self.sheet_error(c, None, msg)
@@ -194,7 +208,14 @@ class _Validator(SheetContext):
         for c in [schema.SAMPLE_ALIAS, *self.cl.required_fields]:
             if self.present(c):
                 self.emit(self.errors, self.df[c].isna().to_numpy(), c,
-                          f"required value {c} is empty")
+                          f"required value {c} is empty" + (f" ({note})" if (note := self._ena_note(c)) else ""))
+
+    def _ena_note(self, column: str) -> str:
+        """``ENA checklist X field 'collection date' is mandatory`` for a column carrying an ENA field."""
+        f = self.cl.field(column)
+        if f is None or f.ena is None:
+            return ""
+        return f"ENA checklist {self.cl.ena_id} field {f.ena.name!r} is mandatory"
 
     # ------------------------------------------------------------------ 4. pandera
     def check_schema(self):
@@ -340,7 +361,7 @@ class _Validator(SheetContext):
         def column(name: str) -> tuple:
             return self.cols[name] if self.present(name) else none
 
-        sample = {f.name: self._typed(f) for f in self.cl.fields if self.present(f.name)}
+        sample = {f.store_key: self._typed(f) for f in self.cl.fields if self.present(f.name)}
         sample.update((u, self.cols[u]) for u in unknown)
         experiment = {c: tuple(self.norm[c].tolist()) for c in EXPERIMENT_RULE_FIELDS}
         experiment["library_name"] = column("library_name")

@@ -14,11 +14,13 @@ from nfdp_ingest.registry import db
 from nfdp_ingest.registry.models import Experiment, Run, Sample, Submission
 from nfdp_ingest.registry.projects import create_project
 
-COLUMNS = ["sample_alias", "organism", "tax_id", "platform", "instrument_model", "library_strategy",
+# collection date and country: mandatory in every ENA checklist since 2023, ERC000011 (the default) included
+COLUMNS = ["sample_alias", "organism", "tax_id", "collection_date", "geographic_location", "platform", "instrument_model", "library_strategy",
            "library_source", "library_selection", "library_layout", "filename_forward", "filename_reverse",
            "md5_forward", "md5_reverse"]
 
-BASE_ROW = {"organism": "Camelus dromedarius", "tax_id": "9838", "platform": "ILLUMINA",
+BASE_ROW = {"organism": "Camelus dromedarius", "tax_id": "9838", "collection_date": "2023-09-01",
+            "geographic_location": "Saudi Arabia:Riyadh", "platform": "ILLUMINA",
             "instrument_model": "Illumina NovaSeq 6000", "library_strategy": "WGS", "library_source": "GENOMIC",
             "library_selection": "RANDOM", "library_layout": "PAIRED"}
 

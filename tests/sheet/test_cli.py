@@ -27,11 +27,26 @@ def run():
 def test_checklists(run):
     res = run("checklists")
     assert res.exit_code == 0
-    for cid in ("ERC000011", "ERC000020", "ERC000043", "ERC000055", "snpchip_livestock"):
+    for cid in ("ERC000011", "ERC000020", "ERC000028", "ERC000033", "ERC000043", "ERC000055", "nfdp_livestock",
+                "snpchip_livestock"):
         assert cid in res.output
-    assert "required: organism, tax_id" in res.output
+    # since 2023 ENA makes collection date and country mandatory in every checklist, ERC000011 included
+    assert "required: organism, tax_id, collection_date, geographic_location" in res.output
     js = json.loads(run("checklists", "--format", "json").output)
-    assert js[0] == {"id": "ERC000011", "title": "ENA default sample checklist", "required": ["organism", "tax_id"]}
+    assert js[0] == {"id": "ERC000011", "title": "ENA default sample checklist", "ena_checklist": "ERC000011",
+                     "required": ["organism", "tax_id", "collection_date", "geographic_location"]}
+    assert {c["id"]: c["ena_checklist"] for c in js}["snpchip_livestock"] is None
+
+
+def test_checklist_fields_listed(run):
+    res = run("checklists", "ERC000043")
+    assert res.exit_code == 0
+    assert "ERC000043  ENA Marine Microalgae Checklist  (brokered as: ERC000043)" in res.output
+    assert "mandatory    strain = ENA 'strain'" in res.output
+    assert "units DD" in res.output
+    js = json.loads(run("checklists", "nfdp_livestock", "--format", "json").output)
+    assert js["ena_checklist"] == "ERC000055"
+    assert {f["name"]: f["required"] for f in js["fields"]}["breed"] is True
 
 
 def test_template_to_stdout_and_file(run, tmp_path):
@@ -67,7 +82,7 @@ def test_validate_json_format(run):
     assert res.exit_code == 1
     data = json.loads(res.output)
     assert data["valid"] is False and data["checklist"] == "ERC000011" and data["total_rows"] == 3
-    assert data["required_fields"] == ["sample_alias", "organism", "tax_id"]
+    assert data["required_fields"] == ["sample_alias", "organism", "tax_id", "collection_date", "geographic_location"]
     row = next(r for r in data["rows"] if r["row_num"] == 4)
     assert row["sample_alias"] == "S1"
     assert row["cells"]["organism"]["status"] == "invalid"

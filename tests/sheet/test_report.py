@@ -21,11 +21,11 @@ def test_json_shape_and_cell_statuses(tmp_path):
     cells = d["rows"][0]["cells"]
     assert cells["organism"]["status"] == "missing_required"
     assert cells["tax_id"] == {"value": "abc", "status": "invalid", "message": "'abc' is not a whole number"}
-    assert cells["collection_date"] == {"value": None, "status": "empty_optional"}
+    assert cells["collection_date"]["status"] == "missing_required"  # mandatory at ENA since 2023
     assert cells["sample_alias"] == {"value": "A", "status": "ok"}
     assert cells["platform"]["status"] == "ok" and "corrected to 'ILLUMINA'" in cells["platform"]["message"]
     assert d["rows"][0]["row_num"] == 2
-    assert {e["column"] for e in d["rows"][0]["errors"]} == {"organism", "tax_id"}
+    assert {e["column"] for e in d["rows"][0]["errors"]} == {"organism", "tax_id", "collection_date"}
 
 
 def test_text_report_one_line_per_problem():
@@ -61,8 +61,9 @@ def test_html_big_sheet_lists_only_problem_rows(tmp_path):
 
 def test_html_lists_at_most_2000_problems_of_each_kind(tmp_path):
     p = tmp_path / "bad.tsv"
-    rows = ["sample_alias\torganism\ttax_id\tplatform\tinstrument_model\tlibrary_strategy\tfilename_forward"]
-    rows += [f"s{i}\tBos taurus\tx{i}\tILLUMINA\tunspecified\tWGS\tf{i}.fq" for i in range(2500)]
+    rows = ["sample_alias\torganism\ttax_id\tcollection_date\tgeographic_location\tplatform\tinstrument_model\t"
+            "library_strategy\tfilename_forward"]
+    rows += [f"s{i}\tBos taurus\tx{i}\t2020\tSaudi Arabia\tILLUMINA\tunspecified\tWGS\tf{i}.fq" for i in range(2500)]
     p.write_text("\n".join(rows) + "\n")
     r = validate_sheet(p)
     assert len(r.errors) == 2500

@@ -84,9 +84,10 @@ def test_distinct_tuples_are_checked_once_and_mapped_back(tmp_path):
 
 def test_absent_columns_get_one_note_each_and_rows_keep_their_own_errors(tmp_path):
     path = tmp_path / "absent.tsv"
-    path.write_text("sample_alias\torganism\ttax_id\tinstrument_model\tlibrary_strategy\tfilename_forward\n"
-                    "S1\tBos taurus\t9913\tMinION\tWGS\ta.fq\n"
-                    "S2\tBos taurus\t9913\tunspecified\tWGSS\tb.fq\n")
+    path.write_text("sample_alias\torganism\ttax_id\tcollection_date\tgeographic_location\tinstrument_model\t"
+                    "library_strategy\tfilename_forward\n"
+                    "S1\tBos taurus\t9913\t2020\tSaudi Arabia\tMinION\tWGS\ta.fq\n"
+                    "S2\tBos taurus\t9913\t2020\tSaudi Arabia\tunspecified\tWGSS\tb.fq\n")
     report = validate_sheet(path, "ERC000011")
     notes = {w["column"] for w in report.warnings if w["row"] is None}
     assert notes == {"platform", "library_source", "library_selection", "library_layout"}

@@ -30,7 +30,9 @@ def _mangle(term: str) -> str:
 
 
 def test_vocabulary_sizes_match_ena():
-    assert len(PLATFORMS) == 15
+    # the SRA XSD's lists (sra_vocabulary.json): 18 platforms, 105 instrument models counting each 'unspecified'
+    assert len(PLATFORMS) == 18
+    assert len(INSTRUMENTS) == 105
     assert len(_terms("library_strategy")) == 41
     assert len(_terms("library_source")) == 9
     assert len(_terms("library_selection")) == 31
@@ -54,14 +56,38 @@ def test_platform(platform):
     assert normalise("platform", _mangle(platform)) == (platform, _mangle(platform) != platform)
 
 
-@pytest.mark.parametrize("platform,model", INSTRUMENTS, ids=[m for _, m in INSTRUMENTS])
+@pytest.mark.parametrize("platform,model", INSTRUMENTS, ids=[f"{p}:{m}" for p, m in INSTRUMENTS])
 def test_instrument(platform, model):
     assert normalise("instrument_model", model) == (model, False)
     assert normalise("instrument_model", _mangle(model))[0] == model
-    assert vocab.platform_for_instrument(model) == (platform,)
     assert vocab.instrument_problem(platform, model) is None
+    if model == "unspecified":  # a model of every platform but BGISEQ
+        assert platform in vocab.platform_for_instrument(model)
+        assert "BGISEQ" not in vocab.platform_for_instrument(model)
+        return
+    assert vocab.platform_for_instrument(model) == (platform,)
     other = "LS454" if platform != "LS454" else "ILLUMINA"
     assert vocab.instrument_problem(other, model)
+
+
+def test_bgiseq_has_no_unspecified_instrument():
+    assert PLATFORMS["BGISEQ"] == ["BGISEQ-50", "BGISEQ-500", "MGISEQ-2000RS"]
+    msg = vocab.instrument_problem("BGISEQ", "unspecified")
+    assert msg and "not an instrument model of BGISEQ" in msg and "MGISEQ-2000RS" in msg
+    out, errors, _ = normalise_experiment_fields({"platform": "BGISEQ", "instrument_model": "unspecified",
+                                                  "library_strategy": "WGS", "library_layout": "PAIRED"})
+    assert [(e["column"], e["value"]) for e in errors] == [("instrument_model", "unspecified")]
+    _, errors, _ = normalise_experiment_fields({"platform": "DNBSEQ", "instrument_model": "unspecified",
+                                                "library_strategy": "WGS", "library_layout": "PAIRED"})
+    assert errors == []
+
+
+def test_missing_values_include_the_eight_reasons():
+    terms = _terms("missing_values")
+    assert terms[:5] == ["missing", "not applicable", "not collected", "not provided", "restricted access"]
+    reasons = [t for t in terms if t.startswith("missing: ")]
+    assert len(reasons) == 8 and "missing: data agreement established pre-2023" in reasons
+    assert normalise("missing_value", "Missing: Lab Stock") == ("missing: lab stock", True)
 
 
 @pytest.mark.parametrize("kind", ["library_strategy", "library_source", "library_selection", "library_layout",

@@ -81,7 +81,7 @@ def build() -> None:
          errors=[(3, "tax_id", "'x1' is not a whole number")], warnings=[(3, None, "cp1252")])
     case("bom_crlf.csv", b"\xef\xbb\xbf" + table([good(1), good(2, collection_date="14/05/2023")], sep=",",
                                                  eol="\r\n").encode(),
-         errors=[(3, "collection_date", "'14/05/2023' is not a valid date")])
+         errors=[(3, "collection_date", "'14/05/2023' does not match ENA's regular expression for 'collection date'")])
     case("excel_unicode_text.txt", table([good(1), good(2), good(3, platform="Ilumina")]).encode("utf-16"),
          errors=[(4, "platform", "did you mean ILLUMINA?")])
     t = table([good(1), good(2), good(3, platform="Illumna")], pre=["# a comment", "", "#another"]).split("\n")
@@ -116,8 +116,11 @@ def build() -> None:
     case("ragged_row.csv", table([good(1)], sep=",") + "S2,Bos taurus,9913,2023,Saudi Arabia,ILLUMINA,unspecified,WGS,"
          "GENOMIC,RANDOM,SINGLE,,x,s2.fq,,,,EXTRA\n",
          errors=[(3, None, "this line has 18 values but the header has 17 columns")])
-    case("erc20_missing_host.tsv", table([good(1)]), checklist="ERC000020",
-         errors=[(None, "host", "required column 'host' is missing (checklist ERC000020)")])
+    # ERC000020 is ENA's "GSC MIxS plant associated": its mandatory fields, not the seed system's host
+    case("erc20_plant_fields_missing.tsv", table([good(1)]), checklist="ERC000020",
+         errors=[(None, "project_name", "required column 'project_name' is missing (checklist ERC000020; "
+                                        "ENA checklist ERC000020 field 'project name' is mandatory)"),
+                 (None, "geographic_location_(latitude)", "required column 'geographic_location_(latitude)'")])
     case("unknown_checklist_comment.tsv", table([good(1)], pre=["# checklist: ERC999999"]),
          errors=[(None, None, "declares checklist 'ERC999999', which is unknown")])
     # --- values ----------------------------------------------------------------------------
@@ -129,18 +132,22 @@ def build() -> None:
                  (4, "tax_id", "'-5' is not a whole number")])
     case("bad_dates.tsv", table([good(1, collection_date="2023-13-01"), good(2, collection_date="May 2023"),
                                  good(3, collection_date="2999-01-01"), good(4, collection_date="not collected")]),
-         errors=[(2, "collection_date", "'2023-13-01' is not a valid date"),
-                 (3, "collection_date", "'May 2023' is not a valid date"),
+         errors=[(2, "collection_date", "'2023-13-01' does not match ENA's regular expression"),
+                 (3, "collection_date", "'May 2023' does not match ENA's regular expression"),
                  (4, "collection_date", "'2999-01-01' is in the future")])
     case("bad_country.tsv", table([good(1, geographic_location="Saudia Arabia:Riyadh"),
                                    good(2, geographic_location="viet nam")]),
-         errors=[(2, "geographic_location", "'Saudia Arabia' is not an INSDC country or sea name; did you mean Saudi Arabia?")],
+         errors=[(2, "geographic_location", "'Saudia Arabia' is not an allowed value of 'geographic location "
+                                            "(country and/or sea)' (ENA checklist ERC000011): it must be one of "
+                                            "ENA's 294 values for this field (case-exact); did you mean 'Saudi Arabia'?")],
          warnings=[(3, "geographic_location", "corrected to 'Viet Nam'")])
     h55 = ["sample_alias", "organism", "tax_id", "collection_date", "geographic_location", "sex", "breed"] + H11[5:]
-    case("erc55_no_region_bad_sex.tsv",
+    # ENA's ERC000055 wants no region and has no sex field; NFDP's livestock profile requires sex from a list
+    case("livestock_bad_sex.tsv",
          table([good(1, sex="femal", breed="Majaheem", geographic_location="Saudi Arabia"),
-                good(2, sex="Male", breed="Sofor")], header=h55), checklist="ERC000055",
-         errors=[(2, "geographic_location", "has no region"), (2, "sex", "'femal' is not one of male, female, unknown; did you mean female?")],
+                good(2, sex="Male", breed="")], header=h55), checklist="nfdp_livestock",
+         errors=[(2, "sex", "'femal' is not one of male, female, unknown; did you mean female?"),
+                 (3, "breed", "required value breed is empty")],
          warnings=[(3, "sex", "'Male' corrected to 'male'")])
     case("bad_insert_size.tsv", table([good(1, insert_size="0"), good(2, insert_size="3.5e2")]),
          errors=[(2, "insert_size", "not a positive whole number"), (3, "insert_size", "not a positive whole number")])
