@@ -32,8 +32,9 @@ def _value_at(element: etree._Element, path: str | None) -> str:
     """The text or attribute the XSD error points at (libxml2 leaves it out of some messages)."""
     if not path:
         return ""
+    rest = path.strip("/").split("/", 1)  # the path starts at the object, validated as a root
     try:
-        found = element.getroottree().xpath(path)
+        found = element.xpath(rest[1]) if len(rest) == 2 else [element]
     except etree.XPathError:
         return ""
     if found and isinstance(found[0], str):
@@ -166,7 +167,7 @@ def _validate_set(folder: Path, today: date, checklists: bool, xsd_folder: Path 
         if not path.exists():
             continue
         document = str(prefix / path.name) if str(prefix) != "." else path.name
-        seen = 0
+        seen, broken = 0, False
         try:
             for _event, element in etree.iterparse(str(path), events=("end",), tag=TAGS[kind],
                                                     remove_blank_text=True, resolve_entities=False):
@@ -188,7 +189,8 @@ def _validate_set(folder: Path, today: date, checklists: bool, xsd_folder: Path 
                     del parent[0]
         except etree.XMLSyntaxError as exc:
             checker.add(document, "", "", "", f"not well-formed XML: {exc}")
-        if not seen:
+            broken = True
+        if not seen and not broken:
             checker.add(document, "", f"{kind.upper()}_SET", "", "an empty set is not valid (minOccurs=1)")
     path = folder / "submission.xml"
     document = str(prefix / path.name) if str(prefix) != "." else path.name
