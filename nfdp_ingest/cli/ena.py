@@ -105,6 +105,63 @@ def validate_cmd(accession, folder, hold_until, test, fmt, settings) -> None:
         sys.exit(EXIT_INVALID)
 
 
+@ena_group.command("submit")
+@click.argument("accession")
+@click.option("--test", is_flag=True, help="Send to ENA's test server (its accessions are archived, never shown).")
+@click.option("--dry-run", is_flag=True, help="Validate and tell what would be sent; send nothing.")
+@click.option("--hold-until", callback=_date, default=None, metavar="YYYY-MM-DD",
+              help="Keep the data private until then (default: the project's release date).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress display and no log lines, only the result.")
+@settings_options
+@handle_errors
+def submit_cmd(accession, test, dry_run, hold_until, fmt, quiet, settings) -> None:
+    """Validate ACCESSION, upload its run files over FTPS, submit it to Webin, write the accessions back.
+
+    Exit 0 when ENA accepted it (or there was nothing to send), 1 when it is invalid or ENA
+    rejected it (every ERROR printed, nothing written), 2 for missing or refused credentials,
+    3 when Webin, the upload area or the database could not be reached. Running it again is safe.
+    """
+    from dataclasses import asdict
+
+    from ..ena.submit import submit
+    from ..progress import make_progress
+    from ..registry import db as registry_db
+    from ..storage import open_storage
+
+    if not quiet:
+        setup_logging()
+    engine = registry_db.open_registry(settings.db_url)
+    storage = None if dry_run else open_storage(settings)
+    result = submit(engine, accession, settings, storage, test=test, dry_run=dry_run, hold_until=hold_until,
+                    progress_factory=lambda total, files: make_progress(total, files, "uploading",
+                                                                       enabled=not quiet))
+    if fmt == "json":
+        echo_json(asdict(result))
+        return
+    for notice in result.notices:
+        click.echo(f"notice: {notice}")
+    where = f"{result.server}{' (TEST server: accessions archived only)' if test else ''}"
+    if dry_run:
+        click.echo(f"dry run for {where}, nothing sent")
+        for action, counts in result.would.items():
+            click.echo("  " + _counts(action, counts))
+        return
+    if result.applied_earlier:
+        click.echo(f"applied {result.applied_earlier} receipt(s) an interrupted run had archived")
+    click.echo(f"upload area: {result.uploaded} file(s) uploaded, {result.skipped_uploads} already there")
+    if not result.sent:
+        click.echo("nothing to send: ENA has everything, unchanged")
+    for exchange in result.sent:
+        click.echo(f"{exchange['action']} to {where}: {'accepted' if exchange['success'] else 'refused'}")
+        for line in exchange["infos"]:
+            click.echo(f"  INFO: {line}")
+        for line in exchange["errors"]:
+            click.echo(f"  ERROR: {line}")
+    for kind, entries in result.accessions.items():
+        for alias, acc in entries.items():
+            click.echo(f"  {kind} {alias} → {acc}")
+
+
 def register(main: click.Group) -> None:
     main.add_command(ena_group)
-    _ = setup_logging  # submit logs progress

@@ -22,15 +22,16 @@ def last_digests(conn: Connection, accession: str) -> dict[tuple[str, str], str]
     """(kind, alias) → digest of what ENA (production) last accepted, for the scope's project."""
     project_id = resolve_scope(conn, accession).project.id
     out: dict[tuple[str, str], str] = {}
-    rows = conn.execute(select(ArchiveSubmission.objects).where(
+    rows = conn.execute(select(ArchiveSubmission.objects, ArchiveSubmission.accessions).where(
         ArchiveSubmission.project_id == project_id, ArchiveSubmission.test.is_(False),
-        ArchiveSubmission.status == "applied").order_by(ArchiveSubmission.id))
-    for (objects,) in rows:
+        ArchiveSubmission.status.in_(("applied", "recovered"))).order_by(ArchiveSubmission.id))
+    for objects, accessions in rows:
         for kind, aliases in (objects or {}).items():
             if kind == "run":
                 continue  # runs are never modified
+            acknowledged = (accessions or {}).get(kind) or {}
             for alias, digest in aliases.items():
-                if digest:
+                if digest and alias in acknowledged:  # only what ENA said it holds
                     out[(kind, alias)] = digest
     return out
 

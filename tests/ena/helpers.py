@@ -43,6 +43,8 @@ def brokerable(engine, tmp_path: Path | None = None, *, pairs: int = 2, release_
                **project_kw) -> Brokerable:
     """A project ENA would accept: paired FASTQ runs with mates, a BAM run, and a VCF (left out).
     With ``tmp_path`` each run's file is written there (real bytes, real MD5)."""
+    if tmp_path is not None:
+        tmp_path.mkdir(parents=True, exist_ok=True)
     with transaction(engine) as s:
         values = dict(title="Whole-genome sequencing of Boran cattle",
                       description="Resequencing of Boran cattle sampled across Kenya for NFDP",
