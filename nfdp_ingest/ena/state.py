@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from ..registry.models import ArchiveSubmission, Project, utcnow
+from ..registry.models import ArchiveSubmission, Experiment, Project, Run, Sample, utcnow
 from .records import resolve_scope
 
 
@@ -68,16 +68,28 @@ def mark_applied(session: Session, archive_id: int) -> None:
 
 def summary(conn: Connection, project_accession: str) -> dict[str, Any] | None:
     """What has been brokered for a project (the API's /projects/{acc}/ena), None: no such project."""
-    project = conn.execute(select(Project.id, Project.accession, Project.ena_accession,
+    project = conn.execute(select(Project.id.label("id"), Project.accession, Project.ena_accession,
                                   Project.ena_secondary_accession, Project.center_name)
                            .where(Project.accession == project_accession)).mappings().first()
     if project is None:
         return None
-    rows = conn.execute(select(ArchiveSubmission).where(ArchiveSubmission.project_id == project["id"])
-                        .order_by(ArchiveSubmission.id.desc())).scalars().all()
-    exchanges = [{"server": r.server, "test": r.test, "action": r.action, "status": r.status,
-                  "success": r.success, "http_status": r.http_status, "created_at": r.created_at,
-                  "applied_at": r.applied_at,
-                  "objects": {k: len(v) for k, v in (r.objects or {}).items()},
-                  "messages": r.messages or {"error": [], "info": []}} for r in rows]
-    return {"project": project, "exchanges": exchanges}
+    a = ArchiveSubmission
+    rows = conn.execute(select(a.server, a.test, a.action, a.status, a.success, a.http_status, a.created_at,
+                               a.applied_at, a.objects, a.messages)
+                        .where(a.project_id == project["id"]).order_by(a.id.desc())).mappings().all()
+    exchanges = [{**r, "objects": {k: len(v) for k, v in (r["objects"] or {}).items()},
+                  "messages": r["messages"] or {"error": [], "info": []}} for r in rows]
+    brokered, total = {}, {}
+    for kind, model, joins in (("sample", Sample, ()), ("experiment", Experiment, (Sample,)),
+                               ("run", Run, (Experiment, Sample))):
+        query = select(func.count(), func.count(model.ena_accession)).select_from(model)
+        for parent in joins:
+            query = query.join(parent, _JOIN[(model, parent)])
+        total[kind], brokered[kind] = conn.execute(query.where(Sample.project_id == project["id"])).one()
+    return {**project, "brokered": brokered, "total": total,
+            "last_exchange": exchanges[0] if exchanges else None, "exchanges": exchanges}
+
+
+_JOIN = {(Experiment, Sample): Experiment.sample_id == Sample.id,
+         (Run, Experiment): Run.experiment_id == Experiment.id,
+         (Run, Sample): Experiment.sample_id == Sample.id}
