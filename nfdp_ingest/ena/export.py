@@ -129,8 +129,7 @@ def export(conn: Connection, accession: str, folder: Path, ena: EnaSettings, *, 
         element = documents.run(r, center, experiment_accession=exp_acc, experiment_in_document=exp_state == "add")
         put("run", r.alias, element, None, None)
         for f in r.files:
-            sets["add"].upload({"run": f.run_accession, "alias": r.alias, "path": f.upload_path,
-                                "file_path": f.file_path, "size": f.size, "md5": f.md5})
+            sets["add"].upload(f.upload_path, f.size, f.file_path)
 
     alias = f"{p.accession}-{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
     sets["add"].finish(documents.submission(alias, center, "ADD", None if hold_problem else hold))

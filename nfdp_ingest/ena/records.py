@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import PurePosixPath
 from typing import Any
 
 from sqlalchemy import select
@@ -89,7 +88,7 @@ class EnaRun:
 
 def upload_path(project: str, run: str, filename: str) -> str:
     """``NFDP-PRJ-000001/NFDP-RUN-000001/S1_R1.fastq.gz``: unique in the account's area."""
-    return f"{project}/{run}/{PurePosixPath(filename.replace(chr(92), '/')).name}"
+    return f"{project}/{run}/{filename.replace(chr(92), '/').rsplit('/', 1)[-1]}"
 
 
 @dataclass(frozen=True)

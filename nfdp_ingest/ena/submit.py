@@ -13,7 +13,6 @@ more without them.
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 from dataclasses import dataclass, field
@@ -63,10 +62,10 @@ def apply_pending(engine: Engine, project_id: int) -> int:
 
 def _objects(folder: Path) -> dict[str, dict[str, str | None]]:
     objects: dict[str, dict[str, str | None]] = {}
-    with open(folder / "objects.jsonl", encoding="utf-8") as fh:
+    with open(folder / "objects.tsv", encoding="utf-8") as fh:
         for line in fh:
-            kind, alias, digest = json.loads(line)
-            objects.setdefault(kind, {})[alias] = digest
+            kind, alias, digest = line.rstrip("\n").split("\t")
+            objects.setdefault(kind, {})[alias] = digest or None
     return objects
 
 

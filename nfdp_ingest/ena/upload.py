@@ -37,13 +37,13 @@ class Upload:
 
 
 def read_uploads(folder: Path) -> Iterator[Upload]:
-    listing = folder / "uploads.jsonl"
+    listing = folder / "uploads.tsv"
     if not listing.exists():
         return
     with open(listing, encoding="utf-8") as fh:
         for line in fh:
-            entry = json.loads(line)
-            yield Upload(entry["path"], entry["file_path"], int(entry["size"]))
+            path, size, file_path = line.rstrip("\n").split("\t", 2)
+            yield Upload(path, json.loads(file_path), int(size))
 
 
 class UploadArea:

@@ -3,7 +3,7 @@
 A folder gets ``project.xml``, ``sample.xml``, ``experiment.xml``, ``run.xml`` (only those that
 have objects: an empty ``*_SET`` is invalid), then ``submission.xml`` and ``webin.xml``, the one
 document Webin REST v2 takes (``<WEBIN>`` holding the sets, built by copying the set files).
-``objects.jsonl`` lists what was written (kind, alias, digest) and ``uploads.jsonl`` the data
+``objects.tsv`` lists what was written (kind, alias, digest) and ``uploads.tsv`` the data
 files the runs name, for ``ena submit``.
 """
 
@@ -47,13 +47,14 @@ class DocumentSet:
         writer.write("\n")
         self.counts[kind] = self.counts.get(kind, 0) + 1
         if self._objects is None:
-            self._objects = self._stack.enter_context(open(self.folder / "objects.jsonl", "w", encoding="utf-8"))
-        self._objects.write(json.dumps([kind, element.get("alias"), digest]) + "\n")
+            self._objects = self._stack.enter_context(open(self.folder / "objects.tsv", "w", encoding="utf-8"))
+        self._objects.write(f"{kind}\t{element.get('alias')}\t{digest or ''}\n")  # aliases are our accessions
 
-    def upload(self, entry: dict) -> None:
+    def upload(self, path: str, size: int, file_path: str) -> None:
+        """One data file for the upload area: its path there, its size, where our storage has it."""
         if self._uploads is None:
-            self._uploads = self._stack.enter_context(open(self.folder / "uploads.jsonl", "w", encoding="utf-8"))
-        self._uploads.write(json.dumps(entry) + "\n")
+            self._uploads = self._stack.enter_context(open(self.folder / "uploads.tsv", "w", encoding="utf-8"))
+        self._uploads.write(f"{path}\t{size}\t{json.dumps(file_path)}\n")  # paths are ours; file_path quoted
 
     def finish(self, submission: etree._Element | None) -> bool:
         """Close the sets; with objects, write submission.xml and webin.xml. True if anything was written."""
