@@ -63,6 +63,8 @@ def sample(s: SampleRec, center: str | None) -> etree._Element:
     attributes = SUB(el, "SAMPLE_ATTRIBUTES")
     checklist = s.checklist_id or ""
     for attribute in ena_attributes(s.fields, checklist):
+        if attribute.tag == "ENA-CHECKLIST":
+            continue  # written once, below, from the checklist itself
         item = SUB(attributes, "SAMPLE_ATTRIBUTE")
         _text(item, "TAG", attribute.tag)
         _text(item, "VALUE", attribute.value)

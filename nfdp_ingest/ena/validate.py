@@ -100,7 +100,12 @@ class _Checker:
     def sample(self, document: str, alias: str, element: etree._Element) -> None:
         attributes = {}
         for item in element.iterfind("SAMPLE_ATTRIBUTES/SAMPLE_ATTRIBUTE"):
-            attributes[item.findtext("TAG") or ""] = item.findtext("VALUE") or ""
+            tag, value = item.findtext("TAG") or "", (item.findtext("VALUE") or "").strip()
+            if tag in attributes:
+                self.add(document, alias, tag, value, "attribute given twice (ENA: \"may only occur once\")")
+            if not value:
+                self.add(document, alias, tag, "", "SAMPLE_ATTRIBUTE without a VALUE (leave the field out instead)")
+            attributes[tag] = value
         checklist = attributes.pop("ENA-CHECKLIST", None)
         if not checklist:
             self.add(document, alias, "ENA-CHECKLIST", "",

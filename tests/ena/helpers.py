@@ -53,8 +53,10 @@ def brokerable(engine, tmp_path: Path | None = None, *, pairs: int = 2, release_
         project = make_project(s, **values)
         out = Brokerable(project.accession)
         for i in range(pairs):
-            sample = make_sample(s, project, alias=f"COW_{i:03d}", checklist_id="ERC000055",
-                                 geographic_location="Kenya:Nairobi", collection_date="2025-03-14")
+            # ENA's default checklist, only fields of it: valid under ENA's full checklist rules too
+            sample = make_sample(s, project, alias=f"COW_{i:03d}", checklist_id="ERC000011",
+                                 geographic_location="Kenya:Nairobi", collection_date="2025-03-14",
+                                 breed=None, sex="female", tissue="blood", attributes={"strain": "Boran"})
             out.samples.append(sample.accession)
             exp = make_experiment(s, sample)
             out.experiments.append(exp.accession)

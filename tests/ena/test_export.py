@@ -77,7 +77,8 @@ def test_shapes_enas_documents_take(engine, cli, tmp_path):
 
     sample = etree.parse(str(out / "sample.xml")).getroot()[0]
     tags = {a.findtext("TAG"): a.findtext("VALUE") for a in sample.iter("SAMPLE_ATTRIBUTE")}
-    assert tags["ENA-CHECKLIST"] == "ERC000055"
+    assert tags["ENA-CHECKLIST"] == "ERC000011"
+    assert tags["tissue_type"] == "blood" and tags["strain"] == "Boran"  # ENA's names (tissue → tissue_type)
     assert tags["collection date"] == "2025-03-14"
     assert tags["geographic location (country and/or sea)"] == "Kenya"
     assert tags["geographic location (region and locality)"] == "Nairobi"

@@ -117,6 +117,11 @@ def test_edited_documents(engine, cli, tmp_path):
     run_xml = run_xml.replace('filetype="bam"', 'filetype="bam.gz"')  # not an XSD filetype
     (out / "run.xml").write_text(run_xml)
     sample_xml = (out / "sample.xml").read_text().replace("<TAG>ENA-CHECKLIST</TAG>", "<TAG>checklist</TAG>", 1)
+    sample_xml = sample_xml.replace(f'<SAMPLE alias="{b.samples[1]}"', '<SAMPLE', 1)  # no alias (XSD-valid)
+    sample_xml = sample_xml.replace("<VALUE>blood</VALUE>", "<VALUE></VALUE>", 1)  # XSD-valid, ENA refuses
+    second = run_xml.index("<DATA_BLOCK>", run_xml.index(f'<RUN alias="{b.runs[2]}"'))
+    run_xml = run_xml[:second] + run_xml[run_xml.index("</DATA_BLOCK>", second) + len("</DATA_BLOCK>"):]
+    (out / "run.xml").write_text(run_xml)
     (out / "sample.xml").write_text(sample_xml)
     sub = (out / "submission.xml").read_text()
     hold = etree_hold(sub)
@@ -130,6 +135,9 @@ def test_edited_documents(engine, cli, tmp_path):
     assert (b.runs[0], "FILE@filetype") in fields  # XSD enumeration
     assert (b.samples[0], "ENA-CHECKLIST") in fields
     assert any(f == "HOLD@HoldUntilDate" and p["value"] == "30-06-2027" for p in found for f in [p["field"]])
+    assert ("", "alias") in fields  # the sample without an alias
+    assert (b.samples[0], "tissue_type") in fields  # the attribute without a value
+    assert (b.runs[2], "DATA_BLOCK") in fields  # a run without its files (XSD-valid, ENA refuses)
 
 
 def etree_hold(text: str) -> str:
