@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from ..config import ENA_WEBIN_FTP, ENA_WEBIN_TEST_URL, ENA_WEBIN_URL, Settings
-from ..errors import InvalidInput, UsageError
+from ..errors import InvalidInput, NfdpError, UsageError
 from ..registry.db import transaction
 from . import state, writeback
 from .receipt import Receipt, parse_receipt
@@ -75,7 +75,13 @@ def _send(engine: Engine, client: WebinClient, folder: Path, action: str, projec
     with transaction(engine) as session:
         archive_id = state.record(session, project_id=project_id, server=server, test=test, action=action,
                                   objects=objects)
-    answer = client.submit(folder / "webin.xml")
+    try:
+        answer = client.submit(folder / "webin.xml")
+    except NfdpError as exc:  # refused credentials, Webin unreachable: kept in the archive too
+        with transaction(engine) as session:
+            state.receive(session, archive_id, status="failed", http_status=None, success=None,
+                          receipt_xml=None, messages={"error": [exc.message], "info": []}, accessions=None)
+        raise
     receipt = parse_receipt(answer.body)
     body = answer.body.decode("utf-8", "replace")
     if answer.status >= 400 and receipt.success:  # pragma: no cover - a success receipt with an error status

@@ -87,6 +87,7 @@ def test_wrong_password_is_401_and_never_printed(engine, ena_cli, ena_env, webin
     assert "Webin refused the credentials of Webin-99999 (HTTP 401)" in res.stderr
     assert PASSWORD not in res.output + res.stderr
     assert accessions(engine, b)[0] == (None, None)
+    assert archive(engine) == [("failed", "ADD", False, None)]  # the refused exchange is kept too
 
 
 def test_500_then_success(engine, ena_cli, webin, tmp_path):
