@@ -114,3 +114,16 @@ def test_hold_more_than_two_years_ahead_is_refused(engine, cli, tmp_path):
 def test_unknown_accession(cli, tmp_path):
     res = cli("ena", "export", "NFDP-PRJ-999999", "-o", tmp_path / "x")
     assert res.exit_code == 1 and "no project with accession 'NFDP-PRJ-999999'" in res.stderr
+
+
+def test_release_date_passed_means_release_and_none_means_two_years(engine, cli, tmp_path):
+    b = brokerable(engine, release_in_days=-10)
+    out = tmp_path / "ena"
+    assert cli("ena", "export", b.project, "-o", out).exit_code == 0
+    actions = etree.parse(str(out / "submission.xml")).find(".//ACTIONS")
+    assert [a[0].tag for a in actions] == ["ADD", "RELEASE"]
+    assert cli("ena", "validate", b.project).exit_code == 0
+    unset = brokerable(engine, release_date=None)
+    assert cli("ena", "export", unset.project, "-o", out).exit_code == 0
+    hold = etree.parse(str(out / "submission.xml")).find(".//HOLD")
+    assert hold.get("HoldUntilDate") == (date.today() + timedelta(days=730)).isoformat()

@@ -148,6 +148,9 @@ def test_already_exists_is_recovered(engine, ena_cli, webin, tmp_path):
     assert f'alias="{b.project}"' not in second.split("<PROJECT_SET>")[0] + second.split("</SUBMISSION_SET>")[1][:0]
     assert "<PROJECT_SET>" not in second and 'accession="PRJEB424242"' in second  # referred to by accession
     assert [a[0] for a in archive(engine)] == ["recovered", "applied"]
+    again = ena_cli("ena", "submit", b.project)  # recovered objects count as acknowledged: no MODIFY
+    assert again.exit_code == 0 and "nothing to send" in again.output
+    assert len(standin.documents) == 2
 
 
 def test_test_server_accessions_stay_in_the_archive(engine, ena_cli, webin, tmp_path):
