@@ -161,3 +161,12 @@ def test_empty_set_and_broken_xml(engine, cli, tmp_path):
 
 def test_usage(cli):
     assert cli("ena", "validate").exit_code == 2
+
+
+def test_project_center_name_from_project_create(cli, monkeypatch):
+    monkeypatch.delenv("NFDP_ENA_CENTER_NAME")
+    res = cli("project", "create", "--title", "Whole-genome sequencing of Arabian camels",
+              "--center-name", "King Abdulaziz Camel Centre")
+    assert res.exit_code == 0
+    listed = json.loads(cli("project", "list", "--format", "json").output)
+    assert listed[0]["center_name"] == "King Abdulaziz Camel Centre" and listed[0]["ena_accession"] is None
