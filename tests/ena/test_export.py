@@ -127,3 +127,14 @@ def test_release_date_passed_means_release_and_none_means_two_years(engine, cli,
     assert cli("ena", "export", unset.project, "-o", out).exit_code == 0
     hold = etree.parse(str(out / "submission.xml")).find(".//HOLD")
     assert hold.get("HoldUntilDate") == (date.today() + timedelta(days=730)).isoformat()
+
+
+def test_a_sample_or_experiment_is_exported_with_its_parents(engine, cli, tmp_path):
+    b = brokerable(engine)
+    res = cli("ena", "export", b.samples[1], "-o", tmp_path / "s")
+    assert res.exit_code == 0, res.output
+    assert "add: 1 project, 1 sample, 2 experiments, 2 runs" in res.output
+    assert [e.get("alias") for e in etree.parse(str(tmp_path / "s" / "sample.xml")).getroot()] == [b.samples[1]]
+    res = cli("ena", "export", b.experiments[0], "-o", tmp_path / "e")
+    assert "add: 1 project, 1 sample, 1 experiment, 1 run" in res.output
+    assert [e.get("alias") for e in etree.parse(str(tmp_path / "e" / "run.xml")).getroot()] == [b.runs[0]]
