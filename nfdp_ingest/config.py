@@ -105,6 +105,7 @@ def ena_from_env(env: Mapping[str, str]) -> EnaSettings:
         sync_limit=_int(env.get("NFDP_WEBIN_SYNC_LIMIT"), "NFDP_WEBIN_SYNC_LIMIT", EnaSettings.sync_limit),
         poll_seconds=_float(env.get("NFDP_WEBIN_POLL_SECONDS"), "NFDP_WEBIN_POLL_SECONDS",
                             EnaSettings.poll_seconds),
+        timeout_seconds=_float(env.get("NFDP_WEBIN_TIMEOUT"), "NFDP_WEBIN_TIMEOUT", EnaSettings.timeout_seconds),
     )
 
 

@@ -99,6 +99,21 @@ def test_500_then_success(engine, ena_cli, webin, tmp_path):
     assert accessions(engine, b)[0][0].startswith("PRJEB")
 
 
+def test_a_timeout_is_retried_and_the_retry_recovers_what_the_first_try_registered(
+        engine, ena_cli, webin, tmp_path, monkeypatch):
+    b = brokerable(engine, tmp_path / "data")
+    monkeypatch.setenv("NFDP_WEBIN_TIMEOUT", "0.5")
+    webin.standin.slow_next = [3.0]  # ENA registers everything, but its answer comes too late
+    res = ena_cli("ena", "submit", b.project, "--quiet")
+    assert res.exit_code == 0, res.output + res.stderr
+    standin = webin.standin
+    assert len(standin.documents) == 2  # the retry; ENA says every object exists already
+    (project_acc, _), samples, _, _, runs = accessions(engine, b)
+    assert project_acc == standin.registered[("project", b.project)]
+    assert runs[b.runs[1]] == standin.registered[("run", b.runs[0])]
+    assert len(set(standin.registered.values())) == len(standin.registered)  # nothing registered twice
+
+
 def test_big_documents_go_through_the_queue(engine, ena_cli, webin, tmp_path, monkeypatch):
     b = brokerable(engine, tmp_path / "data")
     monkeypatch.setenv("NFDP_WEBIN_SYNC_LIMIT", "100")

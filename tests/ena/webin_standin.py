@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import itertools
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +39,7 @@ class WebinStandIn:
     registered: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, alias) → accession
     secondary: dict[tuple[str, str], str] = field(default_factory=dict)
     fail_next: list[int] = field(default_factory=list)  # HTTP statuses to answer first (e.g. 500)
+    slow_next: list[float] = field(default_factory=list)  # seconds to wait before answering (after the work)
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)  # method, path, auth user
     documents: list[bytes] = field(default_factory=list)
     queued: dict[str, list] = field(default_factory=dict)  # id → [polls left, receipt]
@@ -75,6 +77,8 @@ class WebinStandIn:
                 response = Response(entry[1], 200, content_type="application/xml")
         else:
             response = Response("not found", 404)
+        if self.slow_next:
+            time.sleep(self.slow_next.pop(0))  # the work is done; only the answer is late
         return response(environ, start_response)
 
     def _user(self, request: Request) -> str | None:
