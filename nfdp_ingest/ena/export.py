@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from ..config import EnaSettings
 from ..domain.ena_sample import check_ena_sample, ena_checklist_id
-from ..errors import InvalidInput
+from ..errors import InvalidInput, UsageError
 from . import documents, records
 from .problems import Problem
 from .writer import DocumentSet
@@ -82,8 +82,7 @@ def export(conn: Connection, accession: str, folder: Path, ena: EnaSettings, *, 
         result.problems.append(Problem("submission.xml", "", "HoldUntilDate",
                                        hold.isoformat() if hold else "", hold_problem))
     center = p.center_name or ena.center_name  # each object without one is told by validate
-    if folder.exists():
-        shutil.rmtree(folder)
+    _clear(folder)
     sets = {"add": DocumentSet(folder), "modify": DocumentSet(folder / "modify")}
 
     def put(kind: str, alias: str, element, ena_acc: str | None, digest: str | None) -> str:
@@ -135,6 +134,26 @@ def export(conn: Connection, accession: str, folder: Path, ena: EnaSettings, *, 
     sets["add"].finish(documents.submission(alias, center, "ADD", None if hold_problem else hold))
     sets["modify"].finish(documents.submission(alias + "-M", center, "MODIFY", None))
     return result
+
+
+OUR_FILES = {"submission.xml", "project.xml", "sample.xml", "experiment.xml", "run.xml", "webin.xml",
+             "objects.tsv", "uploads.tsv"}
+
+
+def _clear(folder: Path) -> None:
+    """Remove an earlier export from ``folder``; never anything else that lies there."""
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder")
+    for sub in (folder, folder / "modify"):
+        if not sub.is_dir():
+            continue
+        other = [p.name for p in sub.iterdir() if p.name not in OUR_FILES and not (sub == folder and p.name == "modify")]
+        if other:
+            raise UsageError(f"{sub} holds files that are not ENA documents ({', '.join(sorted(other)[:3])}): "
+                             "give an empty or new folder")
+    shutil.rmtree(folder)
 
 
 def _check_sample(s: records.SampleRec, problems: list[Problem]) -> None:

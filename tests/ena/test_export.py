@@ -138,3 +138,14 @@ def test_a_sample_or_experiment_is_exported_with_its_parents(engine, cli, tmp_pa
     res = cli("ena", "export", b.experiments[0], "-o", tmp_path / "e")
     assert "add: 1 project, 1 sample, 1 experiment, 1 run" in res.output
     assert [e.get("alias") for e in etree.parse(str(tmp_path / "e" / "run.xml")).getroot()] == [b.runs[0]]
+
+
+def test_export_never_deletes_what_is_not_its_own(engine, cli, tmp_path):
+    b = brokerable(engine)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    res = cli("ena", "export", b.project, "-o", tmp_path / "mine")
+    assert res.exit_code == 2 and "holds files that are not ENA documents (notes.txt)" in res.stderr
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+    assert cli("ena", "export", b.project, "-o", tmp_path / "out").exit_code == 0
+    assert cli("ena", "export", b.project, "-o", tmp_path / "out").exit_code == 0  # an earlier export is replaced
