@@ -51,13 +51,16 @@ class _Checker:
         self.xsd_folder = xsd_folder
         self.aliases: dict[str, set[str]] = {k: set() for k in TAGS}
         self.problems: list[Problem] = []
+        self._schemas: dict = {}
 
     def add(self, document: str, alias: str, field: str, value: str, message: str) -> None:
         self.problems.append(Problem(document, alias, field, value, message))
 
     # --- XSD -------------------------------------------------------------------------
     def xsd(self, kind: str, document: str, element: etree._Element) -> None:
-        schema = schemas.schema(kind, self.xsd_folder)
+        schema = self._schemas.get(kind)
+        if schema is None:  # looked up once per kind: the lookup costs more than validating an object
+            schema = self._schemas[kind] = schemas.schema(kind, self.xsd_folder)
         if schema.validate(element):
             return
         alias = element.get("alias") or ""
