@@ -102,8 +102,8 @@ def test_500_then_success(engine, ena_cli, webin, tmp_path):
 def test_a_timeout_is_retried_and_the_retry_recovers_what_the_first_try_registered(
         engine, ena_cli, webin, tmp_path, monkeypatch):
     b = brokerable(engine, tmp_path / "data")
-    monkeypatch.setenv("NFDP_WEBIN_TIMEOUT", "0.5")
-    webin.standin.slow_next = [3.0]  # ENA registers everything, but its answer comes too late
+    monkeypatch.setenv("NFDP_WEBIN_TIMEOUT", "1.5")
+    webin.standin.slow_next = [5.0]  # ENA registers everything, but its answer comes too late
     res = ena_cli("ena", "submit", b.project, "--quiet")
     assert res.exit_code == 0, res.output + res.stderr
     standin = webin.standin
