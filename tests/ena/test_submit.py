@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 
+from lxml import etree
 from sqlalchemy import select, update
 
 from nfdp_ingest.registry.db import transaction
 from nfdp_ingest.registry.models import ArchiveSubmission, Experiment, Project, Run, Sample
 
 from .conftest import PASSWORD
-from .helpers import brokerable
+from .helpers import brokerable, upstream_schema
 
 
 def accessions(engine, b):
@@ -135,6 +136,11 @@ def test_rerun_adds_nothing_and_a_change_is_a_modify(engine, ena_cli, webin, are
     assert len(webin.standin.requests) == 1 and accessions(engine, b) == before
     with transaction(engine) as s:
         s.execute(update(Sample).where(Sample.accession == b.samples[1]).values(collection_date="2025-04-01"))
+    exported = ena_cli("ena", "export", b.project, "-o", tmp_path / "modify-export")
+    assert "modify: 1 sample" in exported.output
+    for name, xsd in (("submission.xml", "SRA.submission.xsd"), ("sample.xml", "SRA.sample.xsd")):
+        schema = upstream_schema(xsd)  # the MODIFY documents are valid too
+        assert schema.validate(etree.parse(str(tmp_path / "modify-export" / "modify" / name))), schema.error_log
     dry = ena_cli("ena", "submit", b.project, "--dry-run", "--format", "json")
     assert json.loads(dry.output)["would"]["modify"] == {"sample": 1}
     changed = ena_cli("ena", "submit", b.project, "--quiet")
