@@ -26,6 +26,8 @@ $(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 
 $(TSTAMP): pyproject.toml $(CONSTRAINTS) $(STAMP)
 	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
+	@# the SRA XSDs tests/ena compares against; its pins (pytest 7.4, pandas <= 3.0.0) clash with ours
+	$(BIN)/pip install --quiet --no-deps 'ena-upload-cli==0.11.0'
 	touch $@
 
 # uv (resolver for `lock` and `test-floors`) in its own venv, not system-wide

@@ -62,6 +62,53 @@ class MinioSettings:
     qc_bucket: str = "nfdp-qc"
 
 
+ENA_WEBIN_URL = "https://www.ebi.ac.uk/ena/submit/webin-v2/"
+ENA_WEBIN_TEST_URL = "https://wwwdev.ebi.ac.uk/ena/submit/webin-v2/"
+ENA_WEBIN_FTP = "webin2.ebi.ac.uk:21"
+
+
+@dataclass(frozen=True)
+class EnaSettings:
+    """ENA brokering: where Webin is, who we are there (the password is never printed)."""
+
+    center_name: str | None = None  # NFDP_ENA_CENTER_NAME; a project's center_name overrides it
+    user: str | None = None  # NFDP_WEBIN_USER, Webin-NNNNN
+    password: str | None = field(default=None, repr=False)  # NFDP_WEBIN_PASSWORD(_FILE)
+    url: str | None = None  # NFDP_WEBIN_URL; None: ENA's production (or test, with --test)
+    ftp: str | None = None  # NFDP_WEBIN_FTP host[:port]; None: ENA's upload area
+    ftp_cafile: Path | None = None  # NFDP_WEBIN_FTP_CAFILE: extra CAs to trust
+    sync_limit: int = 1024 * 1024  # documents up to this many bytes go to /submit/, larger to the queue
+    poll_seconds: float = 5.0
+    timeout_seconds: float = 120.0
+
+
+def _password(env: Mapping[str, str]) -> str | None:
+    if env.get("NFDP_WEBIN_PASSWORD"):
+        return env["NFDP_WEBIN_PASSWORD"]
+    path = env.get("NFDP_WEBIN_PASSWORD_FILE")
+    if not path:
+        return None
+    try:
+        return Path(path).read_text(encoding="utf-8").strip() or None
+    except OSError as exc:
+        raise UsageError(f"NFDP_WEBIN_PASSWORD_FILE={path!r} cannot be read ({exc.strerror})") from None
+
+
+def ena_from_env(env: Mapping[str, str]) -> EnaSettings:
+    return EnaSettings(
+        center_name=env.get("NFDP_ENA_CENTER_NAME") or None,
+        user=env.get("NFDP_WEBIN_USER") or None,
+        password=_password(env),
+        url=env.get("NFDP_WEBIN_URL") or None,
+        ftp=env.get("NFDP_WEBIN_FTP") or None,
+        ftp_cafile=Path(env["NFDP_WEBIN_FTP_CAFILE"]) if env.get("NFDP_WEBIN_FTP_CAFILE") else None,
+        sync_limit=_int(env.get("NFDP_WEBIN_SYNC_LIMIT"), "NFDP_WEBIN_SYNC_LIMIT", EnaSettings.sync_limit),
+        poll_seconds=_float(env.get("NFDP_WEBIN_POLL_SECONDS"), "NFDP_WEBIN_POLL_SECONDS",
+                            EnaSettings.poll_seconds),
+        timeout_seconds=_float(env.get("NFDP_WEBIN_TIMEOUT"), "NFDP_WEBIN_TIMEOUT", EnaSettings.timeout_seconds),
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("var")
@@ -71,6 +118,7 @@ class Settings:
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     qc_dir: Path | None = None  # local QC reports; default data_dir/qc
     public_url: str | None = None  # base URL the API advertises in file reports
+    ena: EnaSettings = field(default_factory=EnaSettings)
 
     @property
     def db_url(self) -> str:
@@ -120,4 +168,5 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         threads=_int(env.get("NFDP_THREADS"), "NFDP_THREADS", os.cpu_count() or 1),
         qc_dir=Path(env["NFDP_QC_DIR"]) if env.get("NFDP_QC_DIR") else None,
         public_url=env.get("NFDP_PUBLIC_URL") or None,
+        ena=ena_from_env(env),
     )

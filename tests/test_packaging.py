@@ -27,4 +27,6 @@ def test_wheel_brings_checklists_vocabularies_and_templates(tmp_path):
     for template in (REPO / "templates").glob("*.j2"):
         assert f"{data}templates/{template.name}" in names
     assert "nfdp_ingest/registry/migrations/versions/0002_order_lists_by_accession_number.py" in names
+    for xsd in (REPO / "nfdp_ingest" / "ena" / "xsd").iterdir():  # `ena validate` needs ENA's schemas
+        assert f"nfdp_ingest/ena/xsd/{xsd.name}" in names
     assert not any("examples/demo" in n for n in names)  # what `make demo` generates stays out

@@ -25,9 +25,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.url_map.merge_slashes = False  # "/runs//" is a 404, never a redirect
     app.extensions["nfdp"] = ApiState(settings)
 
-    from . import experiments, filereport, meta, projects, qcfiles, runs, samples, search
+    from . import ena, experiments, filereport, meta, projects, qcfiles, runs, samples, search
 
-    for module in (projects, samples, experiments, runs, filereport, search, meta):
+    for module in (projects, ena, samples, experiments, runs, filereport, search, meta):
         app.register_blueprint(module.bp, url_prefix=PREFIX)
     app.register_blueprint(qcfiles.bp)  # /qc/<run>/<file>, the report_url the seed shows
     _error_handlers(app)

@@ -34,6 +34,8 @@ class Project(BaseModel):
     project_type: str | None
     release_date: date | None
     created_at: Timestamp
+    ena_accession: str | None = Field(None, description="ENA project (PRJEB…) once brokered")
+    ena_secondary_accession: str | None = Field(None, description="ENA study (ERP…) once brokered")
 
 
 class Sample(BaseModel):
@@ -52,6 +54,8 @@ class Sample(BaseModel):
     developmental_stage: str | None
     attributes: dict[str, Any]
     created_at: Timestamp
+    ena_accession: str | None = Field(None, description="ENA sample (ERS…) once brokered")
+    biosample_accession: str | None = Field(None, description="BioSample (SAMEA…) once brokered")
 
 
 class Experiment(BaseModel):
@@ -69,6 +73,7 @@ class Experiment(BaseModel):
     library_selection: str | None
     library_name: str | None
     created_at: Timestamp
+    ena_accession: str | None = Field(None, description="ENA experiment (ERX…) once brokered")
 
 
 class Run(BaseModel):
@@ -126,6 +131,34 @@ class ExperimentCreate(BaseModel):
         None, examples=[350], description="Insert size in bp")
     library_selection: StrictStr | None = Field(None, examples=["RANDOM"])
     library_name: StrictStr | None = None
+
+
+class EnaExchange(BaseModel):
+    """One exchange with ENA's Webin service."""
+
+    server: str
+    test: bool = Field(description="ENA's test server: its accessions vanish within a day, never shown on records")
+    action: str = Field(examples=["ADD"])
+    status: str = Field(description="sent, received, applied, recovered, rejected or test")
+    success: bool | None
+    http_status: int | None
+    created_at: Timestamp
+    applied_at: Timestamp | None
+    objects: dict[str, int] = Field(description="how many objects of each kind were sent")
+    messages: dict[str, list[str]] = Field(description="the receipt's ERROR and INFO lines")
+
+
+class EnaStatus(BaseModel):
+    """What has been brokered to ENA for a project: its accessions, counts, every exchange."""
+
+    accession: str
+    ena_accession: str | None
+    ena_secondary_accession: str | None
+    center_name: str | None
+    brokered: dict[str, int] = Field(description="records of each kind that carry an ENA accession")
+    total: dict[str, int] = Field(description="records of each kind in the project")
+    last_exchange: EnaExchange | None
+    exchanges: list[EnaExchange] = Field(description="most recent first")
 
 
 class DevDownload(BaseModel):

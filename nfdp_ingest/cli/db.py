@@ -46,12 +46,14 @@ def _release_date(_ctx, _param, value: str | None) -> date | None:
 @click.option("--project-type", default=None, help="e.g. 'genome sequencing', 'transcriptomics'.")
 @click.option("--release-date", callback=_release_date, default=None, metavar="YYYY-MM-DD",
               help="Date the project's data may be made public.")
+@click.option("--center-name", default=None,
+              help="Institute that produced the data, sent to ENA as center_name (default: $NFDP_ENA_CENTER_NAME).")
 @settings_options
 @handle_errors
-def create(title, description, project_type, release_date, settings) -> None:
+def create(title, description, project_type, release_date, center_name, settings) -> None:
     """Create a project and print its accession."""
     engine = registry_db.open_registry(settings.db_url)
-    project = create_project(engine, title, description, project_type, release_date)
+    project = create_project(engine, title, description, project_type, release_date, center_name)
     click.echo(project["accession"])
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -50,6 +51,9 @@ class Project(Base):
     description: Mapped[str | None] = mapped_column(Text)
     project_type: Mapped[str | None] = mapped_column(String(100))
     release_date: Mapped[date | None] = mapped_column(Date)
+    ena_accession: Mapped[str | None] = mapped_column(String(32))  # PRJEB…
+    ena_secondary_accession: Mapped[str | None] = mapped_column(String(32))  # ERP…
+    center_name: Mapped[str | None] = mapped_column(String(500))  # overrides NFDP_ENA_CENTER_NAME
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     samples: Mapped[list[Sample]] = relationship(back_populates="project")
@@ -111,6 +115,8 @@ class Sample(Base):
     sex: Mapped[str | None] = mapped_column(String(64))
     developmental_stage: Mapped[str | None] = mapped_column(String(500))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ena_accession: Mapped[str | None] = mapped_column(String(32))  # ERS…
+    biosample_accession: Mapped[str | None] = mapped_column(String(32))  # SAMEA…
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -146,6 +152,7 @@ class Experiment(Base):
     library_layout: Mapped[str] = mapped_column(String(16))
     insert_size: Mapped[int | None] = mapped_column(Integer)
     library_name: Mapped[str | None] = mapped_column(String(500))
+    ena_accession: Mapped[str | None] = mapped_column(String(32))  # ERX…
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -190,6 +197,29 @@ class QCReport(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     run: Mapped[Run] = relationship(back_populates="qc_reports")
+
+
+class ArchiveSubmission(Base):
+    """One exchange with ENA's Webin service: what was sent, the receipt, the accessions it gave.
+
+    Written (status ``received``) before any accession is written back, so a process killed in
+    between leaves the receipt here; the next ``ena submit`` applies it first (status ``applied``)."""
+
+    __tablename__ = "archive_submission"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    server: Mapped[str] = mapped_column(String(500))
+    test: Mapped[bool] = mapped_column(Boolean)
+    action: Mapped[str] = mapped_column(String(32))  # ADD | MODIFY | ADD+MODIFY
+    objects: Mapped[dict[str, Any]] = mapped_column(JSON)  # {type: [alias, …]}
+    status: Mapped[str] = mapped_column(String(16))  # sent | received | applied | failed | rejected
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    success: Mapped[bool | None] = mapped_column(Boolean)
+    receipt_xml: Mapped[str | None] = mapped_column(Text)
+    messages: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"error": [...], "info": [...]}
+    accessions: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {type: {alias: {...}}}
+    applied_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class ApiToken(Base):

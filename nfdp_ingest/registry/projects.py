@@ -20,6 +20,8 @@ def project_record(project: Project) -> dict:
         "description": project.description,
         "project_type": project.project_type,
         "release_date": project.release_date.isoformat() if project.release_date else None,
+        "center_name": project.center_name,
+        "ena_accession": project.ena_accession,
         "created_at": project.created_at.isoformat(timespec="seconds"),
     }
 
@@ -30,6 +32,7 @@ def create_project(
     description: str | None = None,
     project_type: str | None = None,
     release_date: date | None = None,
+    center_name: str | None = None,
 ) -> dict:
     title = (title or "").strip()
     if not title:
@@ -39,6 +42,7 @@ def create_project(
         project = Project(
             accession=accession, title=title, description=description,
             project_type=project_type, release_date=release_date,
+            center_name=(center_name or "").strip() or None,  # ENA center_name; else NFDP_ENA_CENTER_NAME
         )
         session.add(project)
         session.flush()

@@ -39,6 +39,7 @@ def _project_select() -> Select:
     return select(
         Project.id, Project.accession, Project.title, Project.description,
         Project.project_type, Project.release_date, Project.created_at,
+        Project.ena_accession, Project.ena_secondary_accession,
     )
 
 
@@ -49,7 +50,7 @@ def _sample_select() -> Select:
             Sample.alias, Sample.organism, Sample.tax_id, Sample.checklist_id,
             Sample.collection_date, Sample.geographic_location, Sample.breed, Sample.host,
             Sample.tissue, Sample.sex, Sample.developmental_stage, Sample.attributes,
-            Sample.created_at,
+            Sample.created_at, Sample.ena_accession, Sample.biosample_accession,
         )
         .join(Project, Sample.project_id == Project.id)
     )
@@ -63,6 +64,7 @@ def _experiment_select() -> Select:
             Experiment.platform, Experiment.instrument_model, Experiment.library_strategy,
             Experiment.library_source, Experiment.library_selection, Experiment.library_layout,
             Experiment.insert_size, Experiment.library_name, Experiment.created_at,
+            Experiment.ena_accession,
         )
         .join(Sample, Experiment.sample_id == Sample.id)
         .join(Project, Sample.project_id == Project.id)

@@ -13,13 +13,13 @@ registry.search reduces a query the same way. A run's file name is also indexed 
 one word, its letters and digits joined, so a whole name is one cheap look-up.
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0004
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -29,14 +29,16 @@ _DOCS = {
         "project",
         "'project', n.accession, n.id, n.title, "
         "coalesce(n.project_type, ''), "
-        "n.accession || ' ' || n.title || ' ' || coalesce(n.description, '') || ' ' || coalesce(n.project_type, '')",
+        "n.accession || ' ' || n.title || ' ' || coalesce(n.description, '') || ' ' || coalesce(n.project_type, '') "
+        "|| ' ' || coalesce(n.ena_accession, '') || ' ' || coalesce(n.ena_secondary_accession, '')",
         "",
     ),
     "sample": (
         "sample",
         "'sample', n.accession, n.project_id, n.alias, "
         "trim(coalesce(n.organism, '') || ' ' || coalesce(n.breed, '') || ' ' || coalesce(n.geographic_location, '')), "
-        "n.accession || ' ' || n.alias || ' ' || coalesce(n.organism, '') || ' ' || coalesce(n.breed, '') || ' ' "
+        "n.accession || ' ' || coalesce(n.ena_accession, '') || ' ' || coalesce(n.biosample_accession, '') "
+        "|| ' ' || n.alias || ' ' || coalesce(n.organism, '') || ' ' || coalesce(n.breed, '') || ' ' "
         "|| coalesce(n.geographic_location, '') || ' ' || coalesce(n.host, '') || ' ' || coalesce(n.tissue, '') "
         "|| ' ' || coalesce(n.sex, '') || ' ' || coalesce(n.developmental_stage, '') || ' ' "
         "|| coalesce(n.collection_date, '') || ' ' || coalesce({attributes}, '')",
@@ -46,7 +48,7 @@ _DOCS = {
         "run",
         "'run', n.accession, s.project_id, n.filename, "
         "n.file_type || ' ' || CAST(n.file_size AS TEXT) || ' bytes', "
-        "n.accession || ' ' || n.filename || ' ' || n.checksum_md5 || ' ' || n.checksum_sha256 || ' ' || n.file_type "
+        "n.accession || ' ' || coalesce(n.ena_accession, '') || ' ' || n.filename || ' ' || n.checksum_md5 || ' ' || n.checksum_sha256 || ' ' || n.file_type "
         "|| ' ' || {joined_name}",
         " JOIN experiment e ON e.id = n.experiment_id JOIN sample s ON s.id = e.sample_id",
     ),
