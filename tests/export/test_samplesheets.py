@@ -9,7 +9,7 @@ import pytest
 
 from nfdp_ingest.export.samplesheets import PIPELINES, SheetError, prepare
 
-from .conftest import LAYOUTS, build
+from .trees import LAYOUTS, build
 from .nfschema import validate
 
 BASE = "https://nfdp.example.org"

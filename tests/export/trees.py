@@ -1,11 +1,9 @@
-"""Projects shaped for sample-sheet tests: paired, single-end, lanes, long reads, mixed."""
+"""Projects shaped for sample-sheet, DRS and fetch tests: paired, single-end, lanes, long reads, mixed."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-
-import pytest
 
 TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:
@@ -57,8 +55,8 @@ def build(engine, samples: list[tuple[str, list[tuple[str, list[str]]]]], *, roo
 
 
 def _run(s, exp, filename, direction, root, data, path_of, **kw):
-    payload = (data or {}).get(filename)
-    path = path_of(filename) if path_of else f"{root}/{filename}"
+    path = path_of(filename) if path_of else f"{root}/{filename}"  # may write the file (and its data)
+    payload = data.get(filename) if data is not None else None
     return make_run(s, exp, filename=filename, read_direction=direction, path=path, data=payload, **kw)
 
 
@@ -70,8 +68,3 @@ LONG = [("S_G", [("OXFORD_NANOPORE", ["single"])]), ("S_H", [("PACBIO_SMRT", ["s
 MIXED = [("S_I", [("ILLUMINA", ["pair", "bam"])]), ("S_J", [("ILLUMINA", ["single", "vcf"])]),
          ("S_K", [("OXFORD_NANOPORE", ["single"])]), ("S_L", [("ILLUMINA", ["pair"]), ("OXFORD_NANOPORE", ["single"])])]
 LAYOUTS = {"paired": PAIRED, "single": SINGLE, "lanes": LANES, "long": LONG, "mixed": MIXED}
-
-
-@pytest.fixture
-def sheets_settings(settings):
-    return settings
