@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from ..registry import queries
@@ -49,16 +49,23 @@ RUN_COLUMNS = (
     Project.accession.label("project_accession"), Project.title.label("project_title"),
 )
 
+# The sheets' lighter set: no timestamps, the sample's attributes as raw JSON text (parsed
+# once per sample by the sheet, not once per run).
+SHEET_COLUMNS = tuple(c for c in RUN_COLUMNS if c.key not in ("created_at", "sample_attributes", "file_size",
+                                                                "checksum_sha256")) + (
+    Run.file_size, Run.checksum_sha256, type_coerce(Sample.attributes, String).label("sample_attributes"),
+)
+
 _SCOPE_COLUMN = {"project": Sample.project_id, "sample": Experiment.sample_id,
                  "experiment": Run.experiment_id, "run": Run.id}
 
 
-def scope_runs(conn: Connection, kind: str, scope_id: int, *, yield_per: int = 2000
-               ) -> Iterator[Mapping[str, Any]]:
+def scope_runs(conn: Connection, kind: str, scope_id: int, *, yield_per: int = 2000,
+               columns: tuple = RUN_COLUMNS) -> Iterator[Mapping[str, Any]]:
     """Every run under the scope, grouped by sample then experiment (each in accession order),
     streamed in batches (server-side cursor on PostgreSQL). Consumers group consecutive rows."""
     query = (
-        select(*RUN_COLUMNS).select_from(Run)
+        select(*columns).select_from(Run)
         .join(Experiment, Run.experiment_id == Experiment.id)
         .join(Sample, Experiment.sample_id == Sample.id)
         .join(Project, Sample.project_id == Project.id)

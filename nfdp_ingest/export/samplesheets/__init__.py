@@ -1,18 +1,18 @@
 """nf-core sample sheets of a project, sample or experiment (``GET /api/v1/samplesheets/…``,
 ``nfdp-ingest samplesheet``).
 
-``prepare`` resolves the accession and makes a first, cheap pass over the runs: it raises
-SheetError for a scope the pipeline cannot take (sarek single-end, an id nf-schema would cast
-to a number with ``numeric_ids=refuse`` …) and collects the skipped runs, all before the first
-byte is sent (the API puts them in a header). ``Sheet.chunks()`` then streams the CSV from a
-second pass, one database connection, nothing held but the ids seen.
+``prepare`` resolves the accession and makes the one pass over the runs: it raises SheetError
+for a scope the pipeline cannot take (sarek single-end, an id nf-schema would cast to a number
+with ``numeric_ids=refuse`` …) and collects the skipped runs, all before the first byte is sent
+(the API puts them in a header). The rows go to a spooled temporary file (memory up to 8 MiB,
+then disk); ``Sheet.chunks()`` streams it. Nothing else is held but the ids seen.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -50,42 +50,53 @@ class Sheet:
     numeric_ids: str
     skipped: list[SkippedRun] = field(default_factory=list)
     rows_count: int = 0
+    _body: tempfile.SpooledTemporaryFile | None = None
 
-    def _rows(self, collect: bool) -> Iterator[dict]:
+    def _rows(self) -> Iterator[dict]:
         ctx = Context(self.pipeline.name, self.refs, self.numeric_ids)
         patterns = {c: re.compile(p) for c, p in self.pipeline.patterns.items()}
         with self.engine.connect() as conn:
-            for unit in units(lookup.scope_runs(conn, self.kind, self.scope_id)):
+            for unit in units(lookup.scope_runs(conn, self.kind, self.scope_id, columns=lookup.SHEET_COLUMNS)):
                 try:
                     rows = self.pipeline.rows(unit, ctx)
                     for row in rows:
                         _check_patterns(row, patterns, self.pipeline.name)
                 except Skip as skip:
-                    if collect:
-                        self.skipped.extend(SkippedRun(r["accession"], r["filename"], skip.code, skip.reason)
-                                            for r in unit.runs)
+                    self.skipped.extend(SkippedRun(r["accession"], r["filename"], skip.code, skip.reason)
+                                        for r in unit.runs)
                     continue
                 yield from rows
 
     def check(self) -> Sheet:
-        """The first pass: errors raised, skipped runs and the row count collected."""
+        """The pass: errors raised (nothing kept), skipped runs collected, rows spooled."""
         self.skipped.clear()
-        self.rows_count = sum(1 for _ in self._rows(collect=True))
+        body = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+", encoding="utf-8", newline="")
+        writer = csv.DictWriter(body, fieldnames=self.pipeline.columns, restval="", lineterminator="\n",
+                                quoting=csv.QUOTE_ALL if self.pipeline.quote_all else csv.QUOTE_MINIMAL)
+        writer.writeheader()
+        count = 0
+        try:
+            for row in self._rows():
+                writer.writerow(row)
+                count += 1
+        except BaseException:
+            body.close()
+            raise
+        self.rows_count = count
+        body.seek(0)
+        self._body = body
         return self
 
     def chunks(self) -> Iterator[str]:
-        """The CSV (header, then one line per row) in chunks of about 64 KiB."""
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=self.pipeline.columns, restval="", lineterminator="\n",
-                                quoting=csv.QUOTE_ALL if self.pipeline.quote_all else csv.QUOTE_MINIMAL)
-        writer.writeheader()
-        for row in self._rows(collect=False):
-            writer.writerow(row)
-            if buf.tell() >= CHUNK:
-                yield buf.getvalue()
-                buf.seek(0)
-                buf.truncate()
-        yield buf.getvalue()
+        """The CSV (header, then one line per row) in chunks of about 64 KiB; once."""
+        if self._body is None:
+            raise RuntimeError("the sheet was not prepared (or was already sent)")
+        body, self._body = self._body, None
+        try:
+            while chunk := body.read(CHUNK):
+                yield chunk
+        finally:
+            body.close()
 
     def skipped_header(self, limit: int = 200) -> str:
         """``ACC=code, …`` for the first ``limit`` skipped runs (the count goes in its own header)."""

@@ -65,8 +65,7 @@ def _sample(unit: Unit, ctx: Context, column: str = "sample", **kw) -> str:
 
 
 def _attr(unit: Unit, *keys: str) -> str | None:
-    attrs = unit.first["sample_attributes"] or {}
-    norm = {str(k).strip().lower().replace(" ", "_"): v for k, v in attrs.items()}
+    norm = unit.attributes()
     for key in keys:
         value = norm.get(key)
         if value is not None and str(value).strip():

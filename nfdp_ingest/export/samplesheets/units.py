@@ -7,8 +7,9 @@ experiment is a unit of its own, so no run is lost when an experiment has more t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
@@ -24,6 +25,17 @@ class Unit:
     kind: str  # paired | single | long | other (not FASTQ)
     runs: tuple[Row, ...]
     lane: int  # 1, 2, … per sample, in run-accession order
+    _attrs: dict = field(default_factory=dict, compare=False, repr=False)  # shared by a sample's units
+
+    def attributes(self) -> dict[str, Any]:
+        """The sample's attributes, keys normalised (``host subject id`` → ``host_subject_id``),
+        parsed once per sample."""
+        if "\0parsed" not in self._attrs:
+            raw = self.first["sample_attributes"]
+            data = json.loads(raw) if isinstance(raw, str) else (raw or {})
+            self._attrs.update({str(k).strip().lower().replace(" ", "_"): v for k, v in data.items()})
+            self._attrs["\0parsed"] = True
+        return self._attrs
 
     @property
     def first(self) -> Row:
@@ -62,8 +74,9 @@ def units(rows: Iterable[Row]) -> Iterator[Unit]:
     """The units of a stream of run rows (grouped by sample, then experiment)."""
     for _sample, sample_rows in groupby(rows, key=lambda r: r["sample_accession"]):
         lane = 0
+        attrs: dict = {}
         for _exp, exp_rows in groupby(sample_rows, key=lambda r: r["experiment_accession"]):
             for kind, runs in _experiment_units(list(exp_rows)):
                 if kind != "other":
                     lane += 1
-                yield Unit(kind, runs, lane if kind != "other" else 0)
+                yield Unit(kind, runs, lane if kind != "other" else 0, attrs)
