@@ -75,6 +75,7 @@ def build(url: str, runs: int, files: list[tuple[str, Path, bytes]]) -> None:
             rows.append({"id": i, "accession": acc("RUN", i), "experiment_id": samples + 1, "filename": name,
                          "file_type": "FASTQ", "file_size": path.stat().st_size, "checksum_md5": digest[0],
                          "checksum_sha256": digest[1], "read_direction": "single", "file_path": str(path),
+                         "mate_accession": None,
                          "created_at": NOW})
         for start in range(0, len(rows), 50_000):
             conn.execute(insert(Run), rows[start:start + 50_000])
@@ -99,6 +100,7 @@ def bench_sheet(url: str, pipeline: str) -> dict:
 
 def make_files(folder: Path, count: int, mib: int) -> list[tuple[str, Path, tuple[str, str]]]:
     out = []
+    folder = folder.resolve()  # runs record absolute paths
     block = os.urandom(1024 * 1024)
     for i in range(count):
         path = folder / f"F{i}_R1.fastq.gz"
