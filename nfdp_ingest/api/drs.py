@@ -124,7 +124,8 @@ def get_access(object_id: str, access_id: str):
 
 
 @bp.post("/objects/<object_id>/access/<access_id>")
-@_doc("drs_post_access_url", AccessURL, body=AccessRequest, errors={404: "No such object or access_id"})
+@_doc("drs_post_access_url", AccessURL, body=AccessRequest, errors={
+    400: "Bad body", 404: "No such object or access_id"})
 def post_access(object_id: str, access_id: str):
     """A URL for the object's bytes (POST form: passports in the body)"""
     return _access(object_id, access_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from ..export import lookup
-from ..export.samplesheets import PIPELINES, nextflow_config, prepare
+from ..export.samplesheets import nextflow_config, prepare
 from . import spec
 from .common import ApiError, state
 from .spec import doc
@@ -83,4 +83,3 @@ spec._EXTRA.update({
                               "content": {"text/plain": {"schema": {"type": "string"}}}}},
     },
 })
-PIPELINE_NAMES = tuple(PIPELINES)

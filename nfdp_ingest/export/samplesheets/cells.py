@@ -90,6 +90,3 @@ class Refs:
         name = (run["filename"] or "").replace("\\", "/").rsplit("/", 1)[-1]
         return f"{self.base}/api/v1/runs/{run['accession']}/files/{quote(name, safe='')}" if name else None
 
-
-def files_url_base(base_url: str) -> str:
-    return base_url.rstrip("/") + "/api/v1/runs/"
