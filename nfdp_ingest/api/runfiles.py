@@ -36,7 +36,8 @@ def run_file(accession: str, filename: str):
 
 
 @bp.get("/runs/<accession>/files/<filename>")
-@doc("runs", op="run_file", errors={404: "No such run, or not its file name, or the file is missing"})
+@doc("runs", op="run_file", errors={404: "No such run, or not its file name, or the file is missing",
+                                   416: "Range not satisfiable (local mode)"})
 def get_file(accession: str, filename: str):
     """The run's file under its own name (302 to presigned in MinIO mode; streamed with Range locally)"""
     row = run_file(accession, filename)
@@ -54,14 +55,13 @@ def get_file(accession: str, filename: str):
     return response
 
 
+_BYTES = {m: {"schema": {"type": "string", "format": "binary"}} for m in sorted(set(MIME.values()))}
+# HTTP Range (RFC 9110) is honoured in local mode; being standard HTTP it is not listed as a parameter.
 spec._EXTRA["run_file"] = {
-    "parameters": [{"name": "Range", "in": "header", "required": False, "schema": {"type": "string"},
-                    "description": "bytes=START-[END] (local mode)"}],
     "responses": {
-        "200": {"description": "The file (local mode)",
-                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
-        "206": {"description": "Part of the file (Range, local mode)",
-                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+        "200": {"description": "The file (local mode)", "content": _BYTES},
+        "206": {"description": "Part of the file (Range, local mode)", "content": _BYTES},
+        "304": {"description": "Not modified (If-None-Match / If-Modified-Since, local mode)"},
         "302": {"description": "Redirect to a fresh presigned URL (MinIO mode)",
                 "headers": {"Location": {"schema": {"type": "string"}}}},
     },

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from ..export import lookup
-from ..export.samplesheets import nextflow_config, prepare
+from ..export.samplesheets import PIPELINES, nextflow_config, prepare
 from . import spec
 from .common import ApiError, state
 from .spec import doc
@@ -18,7 +18,7 @@ def public_base() -> str:
     return state().settings.public_url or request.host_url
 
 
-@bp.get("/samplesheets/<accession>/<pipeline>.csv")
+@bp.get(f"/samplesheets/<accession>/<any({', '.join(PIPELINES)}):pipeline>.csv")
 @doc("samplesheets", op="samplesheet", errors={
     400: "Unknown pipeline, paths or numeric_ids", 404: "No project, sample or experiment with this accession",
     422: "The scope cannot be written for this pipeline (e.g. sarek with single-end runs)"})
@@ -42,7 +42,7 @@ def samplesheet(accession: str, pipeline: str):
 
 @bp.get("/samplesheets/<accession>/nextflow.config")
 @doc("samplesheets", op="samplesheet_nextflow_config", errors={
-    404: "No such accession, or no S3 storage (local mode)"})
+    404: "No project, sample or experiment with this accession"})
 def nextflow_settings(accession: str):
     """Nextflow settings for the sheet's s3:// paths: our endpoint, path-style; credentials by env var"""
     st = state()
@@ -51,9 +51,10 @@ def nextflow_settings(accession: str):
             lookup.find_record(conn, accession, ("project", "sample", "experiment"))
         except lookup.UnknownAccession as exc:
             raise ApiError(404, str(exc)) from None
-    if st.settings.storage != "minio":
-        raise ApiError(404, "this server keeps files locally: there are no s3:// paths to configure "
-                       "(ask for the sheet with paths=https)")
+    if st.settings.storage != "minio":  # a valid config that needs nothing: sheets use https/local paths
+        return Response("// Local storage: NFDP sample sheets use https:// or local paths here;\n"
+                        "// Nextflow needs no settings for them.\n", status=200,
+                        content_type="text/plain; charset=utf-8")
     storage = st.storage
     body = nextflow_config(storage.public_url, st.settings.minio.region, storage.raw_bucket)
     return Response(body, status=200, content_type="text/plain; charset=utf-8")
@@ -72,6 +73,7 @@ _HEADERS = {
     "X-Skipped-Count": {"description": "Number of skipped runs", "schema": {"type": "integer"}},
     "X-Row-Count": {"description": "Number of rows after the header", "schema": {"type": "integer"}},
 }
+spec._EXAMPLES["samplesheets"] = "NFDP-PRJ-000001"  # path examples (api/spec.py)
 spec._EXTRA.update({
     "samplesheet": {
         "parameters": _QUERY,
