@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -25,18 +25,25 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.url_map.merge_slashes = False  # "/runs//" is a 404, never a redirect
     app.extensions["nfdp"] = ApiState(settings)
 
-    from . import ena, experiments, filereport, meta, projects, qcfiles, runs, samples, search
+    from . import (drs, ena, experiments, filereport, meta, projects, qcfiles, runfiles, runs, samples,
+                   samplesheets, search)
 
-    for module in (projects, ena, samples, experiments, runs, filereport, search, meta):
+    for module in (projects, ena, samples, experiments, runs, filereport, search, meta, runfiles, samplesheets):
         app.register_blueprint(module.bp, url_prefix=PREFIX)
+    app.register_blueprint(drs.bp, url_prefix=drs.PREFIX)  # GA4GH DRS 1.2
     app.register_blueprint(qcfiles.bp)  # /qc/<run>/<file>, the report_url the seed shows
     _error_handlers(app)
     return app
 
 
 def _error_handlers(app: Flask) -> None:
+    from .drs import PREFIX as drs_prefix
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if request.path.startswith(drs_prefix + "/"):  # DRS has its own error shape, even for 404/405
+            return json_response({"msg": exc.description or exc.name, "status_code": exc.code or 500},
+                                 exc.code or 500)
         response = exc.get_response()
         body = {"detail": exc.description or exc.name}
         body.update(getattr(exc, "extra", None) or {})

@@ -133,6 +133,9 @@ _EXAMPLES = {"projects": "NFDP-PRJ-000001", "samples": "NFDP-SAM-000001",
              "experiments": "NFDP-EXP-000001", "runs": "NFDP-RUN-000001", "qc": "NFDP-RUN-000001"}
 
 
+_PATH_EXAMPLES = {"object_id": "NFDP-RUN-000001", "access_id": "https", "filename": "SAMPLE_001_R1.fastq.gz"}
+
+
 def _finish(op: dict, path: str) -> None:
     extra = _EXTRA.get(op["operationId"], {})
     if op["operationId"] != "create_experiment":  # spectree adds its 422 to every route; only POST has one
@@ -144,6 +147,8 @@ def _finish(op: dict, path: str) -> None:
                 param["schema"]["example"] = _EXAMPLES.get(path.split("/")[3], "NFDP-RUN-000001")
             elif param["name"] == "name":  # /qc/{accession}/{name}
                 param["schema"]["example"] = "fastqc_report.html"
+            elif param["name"] in _PATH_EXAMPLES:  # DRS ids, /runs/{accession}/files/{filename}
+                param["schema"]["example"] = _PATH_EXAMPLES[param["name"]]
     op["parameters"] += deepcopy(extra.get("parameters", []))
     for code, response in extra.get("responses", {}).items():
         op["responses"][code] = deepcopy(response)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import api, db, ena, files_cmds, nightly, qc, sheet, storage_cmds, submit
+from . import api, db, ena, fetch, files_cmds, nightly, qc, samplesheet, sheet, storage_cmds, submit
 
-AREAS = (sheet, db, submit, storage_cmds, api, nightly, qc, files_cmds, ena)
+AREAS = (sheet, db, submit, storage_cmds, api, nightly, qc, files_cmds, ena, samplesheet, fetch)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -1,0 +1,223 @@
+"""Data-out benchmark: nf-core sample sheet of a 100,000-run project; fetch vs curl.
+
+    .venv/bin/python bench/bench_dataout.py [--runs 100000] [--files 8] [--mib 32] [--threads 4]
+
+1. Builds (SQLite, bench/out/dataout.sqlite3, Core executemany) one project with ``--runs``
+   paired FASTQ runs (two pairs per sample, mates recorded) and times ``prepare`` + streaming
+   of the rnaseq and sarek sheets in a fresh process each, with its peak RSS.
+2. Writes ``--files`` FASTQ-named files of ``--mib`` MiB into a second project, starts
+   ``nfdp-ingest serve`` (local mode) and downloads them all with ``curl`` (``--parallel``,
+   same number of connections) and with ``nfdp-ingest fetch --threads N`` (MD5 + SHA-256
+   verified). Target: fetch ≥ 0.9× curl's throughput.
+Prints a table, then one JSON line per result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from sqlalchemy import insert, text, update  # noqa: E402
+
+from nfdp_ingest.export.samplesheets import prepare  # noqa: E402
+from nfdp_ingest.registry import db  # noqa: E402
+from nfdp_ingest.registry.models import AccessionCounter, Experiment, Project, Run, Sample  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+NOW = datetime(2026, 1, 15, 10, 30)
+
+
+def acc(kind: str, n: int) -> str:
+    return f"NFDP-{kind}-{n:06d}"
+
+
+def build(url: str, runs: int, files: list[tuple[str, Path, bytes]]) -> None:
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    samples = runs // 4
+    with engine.begin() as conn:
+        for table in ("qc_report", "run", "experiment", "sample", "submission_item", "submission", "project"):
+            conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(insert(Project), [{"id": 1, "accession": acc("PRJ", 1), "title": "sheet bench", "created_at": NOW},
+                                       {"id": 2, "accession": acc("PRJ", 2), "title": "fetch bench", "created_at": NOW}])
+        conn.execute(insert(Sample), [{"id": s, "accession": acc("SAM", s), "project_id": 1 if s <= samples else 2,
+                                       "alias": f"S{s}", "attributes": {}, "created_at": NOW}
+                                      for s in range(1, samples + 2)])
+        conn.execute(insert(Experiment), [{"id": e, "accession": acc("EXP", e), "sample_id": e, "platform": "ILLUMINA",
+                                           "instrument_model": "Illumina NovaSeq 6000", "library_strategy": "WGS",
+                                           "library_source": "GENOMIC", "library_layout": "PAIRED", "created_at": NOW}
+                                          for e in range(1, samples + 2)])
+        rows = []
+        for r in range(1, runs + 1):
+            fwd = r % 2 == 1
+            name = f"S{(r - 1) // 4 + 1}_L{(r - 1) // 2 % 2 + 1}_{'R1' if fwd else 'R2'}.fastq.gz"
+            md5 = hashlib.md5(str(r).encode()).hexdigest()
+            rows.append({"id": r, "accession": acc("RUN", r), "experiment_id": (r - 1) // 4 + 1, "filename": name,
+                         "file_type": "FASTQ", "file_size": 1_000_000 + r, "checksum_md5": md5,
+                         "checksum_sha256": md5 * 2, "read_direction": "forward" if fwd else "reverse",
+                         "mate_accession": acc("RUN", r + 1 if fwd else r - 1),
+                         "file_path": f"nfdp-raw/P/S/R/{name}", "created_at": NOW})
+        for i, (name, path, digest) in enumerate(files, start=runs + 1):
+            rows.append({"id": i, "accession": acc("RUN", i), "experiment_id": samples + 1, "filename": name,
+                         "file_type": "FASTQ", "file_size": path.stat().st_size, "checksum_md5": digest[0],
+                         "checksum_sha256": digest[1], "read_direction": "single", "file_path": str(path),
+                         "mate_accession": None,
+                         "created_at": NOW})
+        for start in range(0, len(rows), 50_000):
+            conn.execute(insert(Run), rows[start:start + 50_000])
+        for kind, last in (("PRJ", 2), ("SAM", samples + 1), ("EXP", samples + 1), ("RUN", len(rows))):
+            conn.execute(update(AccessionCounter).where(AccessionCounter.kind == kind).values(last_value=last))
+    engine.dispose()
+
+
+def sheet_child(url: str, pipeline: str) -> None:
+    """In a fresh process (so that its peak RSS is the sheet's): prepare + stream, print JSON."""
+    import resource
+
+    engine = db.make_engine(url)
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    sheet = prepare(engine, acc("PRJ", 1), pipeline, storage_mode="minio", base_url="http://x")
+    first = time.perf_counter() - t0  # the API's time to first byte: the pass is done here
+    size = sum(len(c) for c in sheet.chunks())
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"bench": "samplesheet", "pipeline": pipeline, "rows": sheet.rows_count, "bytes": size,
+                      "seconds": round(seconds, 2), "first_byte_s": round(first, 2),
+                      "rss_mib": round(peak / 1024, 1), "rss_growth_mib": round((peak - base_rss) / 1024, 1)}))
+
+
+def bench_sheet(url: str, pipeline: str) -> dict:
+    done = subprocess.run([sys.executable, __file__, "--sheet-child", url, pipeline], capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def make_files(folder: Path, count: int, mib: int) -> list[tuple[str, Path, tuple[str, str]]]:
+    out = []
+    folder = folder.resolve()  # runs record absolute paths
+    block = os.urandom(1024 * 1024)
+    for i in range(count):
+        path = folder / f"F{i}_R1.fastq.gz"
+        md5, sha = hashlib.md5(), hashlib.sha256()
+        with open(path, "wb") as fh:
+            for j in range(mib):
+                chunk = bytes([i, j % 256]) + block[2:]
+                fh.write(chunk)
+                md5.update(chunk)
+                sha.update(chunk)
+        out.append((path.name, path, (md5.hexdigest(), sha.hexdigest())))
+    return out
+
+
+def start_server(url: str, workers: int, data_dir: Path):
+    import requests
+    from bench_api import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NFDP_")}
+    env.update(NFDP_DATABASE_URL=url, NFDP_DATA_DIR=str(data_dir), NFDP_STORAGE="local")
+    log = open(data_dir / "serve.log", "w")
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "nfdp-ingest"), "serve", "--port", str(port),
+                             "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if requests.get(base + "/api/v1/health", timeout=5).ok:
+                return proc, base
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"server did not start; see {data_dir / 'serve.log'}")
+
+
+def bench_fetch(url: str, files, threads: int, work: Path) -> list[dict]:
+    proc, base = start_server(url, 2, work)
+    results = []
+    try:
+        total = sum(p.stat().st_size for _n, p, _d in files)
+        import requests
+
+        report = requests.get(f"{base}/api/v1/filereport", params={"accession": acc("PRJ", 2),
+                                                                   "fields": "run_accession,filename"}).json()
+        urls = [f"{base}/api/v1/runs/{r['run_accession']}/files/{r['filename']}" for r in report]
+        curl_dir = work / "curl"
+        curl_dir.mkdir()
+        args = ["curl", "-sSf", "--parallel", "--parallel-max", str(threads)]
+        for u in urls:
+            args += ["-o", str(curl_dir / u.rsplit("/", 1)[1]), u]
+        t0 = time.perf_counter()
+        subprocess.run(args, check=True)
+        curl_s = time.perf_counter() - t0
+        fetch_dir = work / "fetch"
+        t0 = time.perf_counter()
+        done = subprocess.run([str(Path(sys.executable).parent / "nfdp-ingest"), "fetch", acc("PRJ", 2),
+                               "--server", base, "-o", str(fetch_dir), "--threads", str(threads)],
+                              capture_output=True, text=True)
+        fetch_s = time.perf_counter() - t0
+        if done.returncode != 0:
+            raise SystemExit(f"fetch failed: {done.stderr}")
+        for u in urls:
+            assert (curl_dir / u.rsplit("/", 1)[1]).stat().st_size > 0
+        results.append({"bench": "fetch_vs_curl", "files": len(urls), "bytes": total, "threads": threads,
+                        "curl_mb_s": round(total / curl_s / 1e6, 1), "fetch_mb_s": round(total / fetch_s / 1e6, 1),
+                        "ratio": round(curl_s / fetch_s, 2), "target": 0.9})
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    return results
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=100_000)
+    ap.add_argument("--files", type=int, default=8)
+    ap.add_argument("--mib", type=int, default=32)
+    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--sheet-child", nargs=2, metavar=("URL", "PIPELINE"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.sheet_child:
+        sheet_child(*args.sheet_child)
+        return 0
+    OUT.mkdir(exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="dataout-", dir=OUT))
+    try:
+        files = make_files(work, args.files, args.mib)
+        url = f"sqlite:///{work / 'dataout.sqlite3'}"
+        t0 = time.perf_counter()
+        build(url, args.runs, files)
+        print(f"built {args.runs:,} runs in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+        results = [bench_sheet(url, p) for p in ("rnaseq", "sarek")]
+        results += bench_fetch(url, files, args.threads, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{'bench':<14} {'detail':<28} {'figure'}")
+    for r in results:
+        if r["bench"] == "samplesheet":
+            print(f"{'samplesheet':<14} {r['pipeline'] + ' ' + format(r['rows'], ',') + ' rows':<28} "
+                  f"{r['seconds']} s (first byte {r['first_byte_s']} s), peak RSS {r['rss_mib']} MiB "
+                  f"(+{r['rss_growth_mib']})")
+        else:
+            print(f"{'fetch vs curl':<14} {str(r['files']) + ' files, ' + str(r['bytes'] >> 20) + ' MiB':<28} "
+                  f"curl {r['curl_mb_s']} MB/s, fetch {r['fetch_mb_s']} MB/s, ratio {r['ratio']}")
+    for r in results:
+        print(json.dumps(r))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
