@@ -60,6 +60,7 @@ class MinioSettings:
     retry_max_seconds: float = 120.0
     raw_bucket: str = "nfdp-raw"
     qc_bucket: str = "nfdp-qc"
+    staging_bucket: str = "nfdp-staging"
 
 
 @dataclass(frozen=True)
@@ -71,12 +72,18 @@ class Settings:
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     qc_dir: Path | None = None  # local QC reports; default data_dir/qc
     public_url: str | None = None  # base URL the API advertises in file reports
+    staging_days: int = 30  # staged files unused this long are removed by `staging clean`
+    job_threads: int = 2  # submissions the serving process runs at once (embedded runner)
 
     @property
     def db_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'nfdp.sqlite3').resolve()}"
+
+    @property
+    def staging_path(self) -> Path:
+        return self.data_dir / "staging"
 
     @property
     def qc_path(self) -> Path:
@@ -120,4 +127,6 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         threads=_int(env.get("NFDP_THREADS"), "NFDP_THREADS", os.cpu_count() or 1),
         qc_dir=Path(env["NFDP_QC_DIR"]) if env.get("NFDP_QC_DIR") else None,
         public_url=env.get("NFDP_PUBLIC_URL") or None,
+        staging_days=_int(env.get("NFDP_STAGING_DAYS"), "NFDP_STAGING_DAYS", 30),
+        job_threads=_int(env.get("NFDP_JOB_THREADS"), "NFDP_JOB_THREADS", 2),
     )

@@ -15,9 +15,11 @@ from .common import ApiState, json_response
 
 log = logging.getLogger("nfdp_ingest.api")
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, *, runner=None, resume_jobs: bool = False) -> Flask:
     """Build the API for these settings (None: from the environment). Engines and
-    storage open lazily; tests change Flask config on the returned app."""
+    storage open lazily; tests change Flask config on the returned app. ``runner``: where
+    submission jobs run (default: a thread pool in this process); ``resume_jobs``: enqueue
+    the submissions a stopped server left queued or running (``serve`` does)."""
     settings = settings or from_env()
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=1024 * 1024, NFDP_SETTINGS=settings)
@@ -25,12 +27,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.url_map.merge_slashes = False  # "/runs//" is a 404, never a redirect
     app.extensions["nfdp"] = ApiState(settings)
 
-    from . import experiments, filereport, meta, projects, qcfiles, runs, samples
+    from . import experiments, filereport, meta, projects, qcfiles, runs, samples, staging, submissions
 
-    for module in (projects, samples, experiments, runs, filereport, meta):
+    for module in (projects, samples, experiments, runs, filereport, meta, staging, submissions):
         app.register_blueprint(module.bp, url_prefix=PREFIX)
+    app.extensions["nfdp_runner"] = runner
     app.register_blueprint(qcfiles.bp)  # /qc/<run>/<file>, the report_url the seed shows
     _error_handlers(app)
+    if resume_jobs:
+        from ..jobs.submission import resume_pending
+
+        with app.app_context():
+            resume_pending(settings, submissions.runner())
     return app
 
 

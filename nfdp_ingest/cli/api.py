@@ -33,7 +33,8 @@ def serve(host, port, workers, public_url, settings) -> None:
         return
     from werkzeug.serving import make_server
 
-    server = make_server(host, port, create_app(settings), threaded=True)
+    # submissions a stopped server left queued or running resume here (same accessions)
+    server = make_server(host, port, create_app(settings, resume_jobs=True), threaded=True)
     click.echo(f"serving the NFDP API on http://{host}:{server.server_port}/api/v1 (Ctrl-C stops)", err=True)
     try:
         server.serve_forever()
