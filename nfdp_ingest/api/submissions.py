@@ -110,7 +110,8 @@ def create_submission():
     try:
         report, body = _validated(path, name, checklist)
         if not report.valid:
-            raise ApiError(422, f"{name}: the sheet is invalid ({len(report.errors)} errors)", **body)
+            detail = f"{name}: the sheet is invalid ({len(report.errors)} errors); nothing was submitted"
+            return json_response({"detail": detail, **body}, 422)
         try:
             _project_accession(report, project)
         except InvalidInput as exc:
@@ -151,7 +152,7 @@ def _dry_run(path: Path, name: str, project: str, checklist: str | None, owner: 
 def _state(row: Submission, project: str) -> dict:
     from ..jobs.submission import public_status
 
-    status = public_status(row.status)
+    status = public_status(row)
     outcome = row.outcome or {}
     return {
         "accession": row.accession, "project": project, "status": status, "sheet": row.sheet_name,

@@ -39,8 +39,12 @@ class Duplicate(InvalidInput):
         self.accession = accession
 
 
-def public_status(status: str) -> str:
-    return {"reserved": "running"}.get(status, status)
+def public_status(row: Submission) -> str:
+    """queued | running | committed | failed, as clients see it: a job's submission counts as
+    committed once its outcome is recorded too (a moment after the commit itself)."""
+    if row.status == "committed" and row.token_id is not None and row.outcome is None:
+        return "running"
+    return {"reserved": "running"}.get(row.status, row.status)
 
 
 def create(engine, settings, *, sheet: Path, sheet_name: str, sheet_sha256: str, project: str,
