@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None, *, runner=None, resume_jobs: bo
         from ..jobs.submission import resume_pending
 
         with app.app_context():
-            resume_pending(settings, submissions.runner())
+            app.extensions["nfdp_resumed"] = resume_pending(settings, submissions.runner())
     return app
 
 
