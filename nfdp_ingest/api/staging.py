@@ -27,6 +27,7 @@ from .spec import doc
 bp = Blueprint("staging", __name__)
 HEX_MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
 SECURITY = {"bearerAuth": []}
+MAX_STAGED = 5 * 1024 ** 4  # S3's largest object
 
 
 def staging_area():
@@ -96,7 +97,8 @@ def stage_file(filename: str):
     name = plain_name(filename)
     who = owner()
     md5 = declared_md5()
-    request.max_content_length = None  # streamed to storage, never held in memory
+    # Streamed to storage, never held in memory. (None would fall back to the app's 1 MiB.)
+    request.max_content_length = MAX_STAGED
     length = request.content_length
     try:
         row = service.stage(state().write_engine, staging_area(), who, name, _Body(request.stream),
