@@ -62,6 +62,7 @@ class SubmissionState(BaseModel):
     progress: SubmissionProgress | None
     report: dict[str, Any] | None = None
     errors: list[dict[str, Any]] | None = None
+    exit_code: int | None = Field(None, description="failed: 1 the sheet's or files' fault, 3 the server's")
 
 
 class ValidationReport(BaseModel):

@@ -162,6 +162,7 @@ def _state(row: Submission, project: str) -> dict:
         "report": outcome if status == "committed" else None,
         "errors": (outcome.get("errors") or [{"row": None, "column": None, "value": None,
                                                "message": row.error}]) if status == "failed" else None,
+        "exit_code": outcome.get("exit_code", 1) if status == "failed" else None,
     }
 
 

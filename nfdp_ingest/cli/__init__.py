@@ -8,9 +8,9 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import api, db, files_cmds, nightly, qc, sheet, staging_cmds, storage_cmds, submit
+from . import api, db, files_cmds, nightly, qc, remote, sheet, staging_cmds, storage_cmds, submit
 
-AREAS = (sheet, db, submit, storage_cmds, api, nightly, qc, files_cmds, staging_cmds)
+AREAS = (sheet, db, submit, storage_cmds, api, nightly, qc, files_cmds, staging_cmds, remote)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
