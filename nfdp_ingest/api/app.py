@@ -27,9 +27,11 @@ def create_app(settings: Settings | None = None, *, runner=None, resume_jobs: bo
     app.url_map.merge_slashes = False  # "/runs//" is a 404, never a redirect
     app.extensions["nfdp"] = ApiState(settings)
 
-    from . import experiments, filereport, meta, projects, qcfiles, runs, samples, staging, submissions
+    from . import (experiments, filereport, meta, projects, qcfiles, runs, samples, staging, staging_uploads,
+                   submissions)
 
-    for module in (projects, samples, experiments, runs, filereport, meta, staging, submissions):
+    # staging_uploads first: /staging/uploads/… must not be taken for a file called "uploads"
+    for module in (projects, samples, experiments, runs, filereport, meta, staging_uploads, staging, submissions):
         app.register_blueprint(module.bp, url_prefix=PREFIX)
     app.extensions["nfdp_runner"] = runner
     app.register_blueprint(qcfiles.bp)  # /qc/<run>/<file>, the report_url the seed shows

@@ -136,7 +136,7 @@ _EXAMPLES = {"projects": "NFDP-PRJ-000001", "samples": "NFDP-SAM-000001",
              "experiments": "NFDP-EXP-000001", "runs": "NFDP-RUN-000001", "qc": "NFDP-RUN-000001"}
 
 
-WITH_422 = ("create_experiment", "stage_file", "create_submission")
+WITH_422 = ("create_experiment", "stage_file", "create_submission", "complete_upload")
 
 
 def _finish(op: dict, path: str) -> None:
