@@ -38,6 +38,7 @@ class Upload(BaseModel):
     size: int
     part_size: int
     parts: list[UploadPart]
+    resumed: bool | None = Field(None, description="an upload of the same name, size and MD5 was taken up again")
 
 
 class SubmissionAccepted(BaseModel):

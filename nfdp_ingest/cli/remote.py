@@ -47,10 +47,12 @@ def remote_group() -> None:
 @click.option("--checklist", metavar="ID", default=None, help="Checklist (default: the sheet's, else ERC000011).")
 @click.option("--files", "files_root", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder the sheet's filenames are relative to (default: the sheet's folder).")
+@click.option("--multipart-mib", type=click.IntRange(5, 5 * 1024 * 1024), default=256, show_default=True,
+              help="Files this big or bigger go straight to storage in parts (MinIO servers), resumable.")
 @FORMAT
 @click.option("--quiet", "-q", is_flag=True, help="No progress display and no log lines, only the result.")
 @handle_errors
-def remote_submit(sheet, server, project, checklist, files_root, fmt, quiet):
+def remote_submit(sheet, server, project, checklist, files_root, multipart_mib, fmt, quiet):
     """Validate SHEET here, upload the files the server lacks, submit, and follow the job.
 
     Exit 0 when committed, 1 when the sheet or its files are refused, 2 for a refused token
@@ -64,7 +66,8 @@ def remote_submit(sheet, server, project, checklist, files_root, fmt, quiet):
         setup_logging()
     client = _client(server)
     try:
-        outcome = run(client, sheet, project, checklist=checklist, files_root=files_root, show_progress=not quiet)
+        outcome = run(client, sheet, project, checklist=checklist, files_root=files_root, show_progress=not quiet,
+                      multipart_min=multipart_mib * 1024 * 1024)
     except NfdpError as exc:
         if fmt == "json":
             echo_json(failure_dict(str(sheet), exc))

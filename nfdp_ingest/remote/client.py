@@ -8,6 +8,7 @@ The token is sent, never printed.
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import httpx
 from ..errors import InfrastructureError, InvalidInput, UsageError
 
 CHUNK = 1024 * 1024
+log = logging.getLogger("nfdp_ingest.remote")
 
 
 class ServerRefused(InvalidInput):
@@ -78,6 +80,39 @@ class Client:
                        headers=headers, timeout=httpx.Timeout(None, connect=10.0))
         return r.json()
 
+    def stage_in_parts(self, path: Path, name: str, md5: str, progress=None) -> dict | None:
+        """MinIO servers: a presigned multipart upload, taking up an unfinished one of the same
+        file (only the missing parts are sent). None when the server has no such uploads."""
+        size = path.stat().st_size
+        try:
+            up = self._call("POST", "/staging/uploads", json={"name": name, "size": size, "md5": md5}).json()
+        except ServerRefused as exc:
+            if exc.status == 409 and "MinIO mode" in exc.message:
+                return None
+            raise
+        todo = [p for p in up["parts"] if p.get("url")]
+        if up.get("resumed"):
+            log.info("%s: resuming an upload, %d of %d parts already there", name,
+                     len(up["parts"]) - len(todo), len(up["parts"]))
+        if progress is not None:
+            progress.advance(size - sum(min(up["part_size"], size - (p["part_number"] - 1) * up["part_size"])
+                                        for p in todo))
+        with httpx.Client(timeout=httpx.Timeout(None, connect=10.0)) as plain:  # presigned: no token sent
+            for part in todo:
+                offset = (part["part_number"] - 1) * up["part_size"]
+                length = min(up["part_size"], size - offset)
+                try:
+                    r = plain.put(part["url"], content=_chunks(path, progress, offset, length),
+                                  headers={"Content-Length": str(length)})
+                except httpx.TransportError as exc:
+                    raise InfrastructureError(f"uploading part {part['part_number']} of {name} failed "
+                                              f"({exc}); run again to resume") from None
+                if r.status_code != 200:
+                    raise InfrastructureError(f"uploading part {part['part_number']} of {name}: storage "
+                                              f"answered {r.status_code}; run again to resume")
+        return self._call("POST", f"/staging/uploads/{up['upload_id']}/complete",
+                          timeout=httpx.Timeout(None, connect=10.0)).json()
+
     # -- submissions ------------------------------------------------------------------
     def submit(self, sheet: Path, project: str, checklist: str | None = None) -> dict:
         data = {"project": project, **({"checklist": checklist} if checklist else {})}
@@ -93,9 +128,13 @@ class Client:
                               files={"sheet": (sheet.name, fh)}).json()
 
 
-def _chunks(path: Path, progress) -> Iterator[bytes]:
+def _chunks(path: Path, progress, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
     with open(path, "rb") as fh:
-        while data := fh.read(CHUNK):
+        fh.seek(offset)
+        left = length
+        while data := fh.read(CHUNK if left is None else min(CHUNK, left)):
+            if left is not None:
+                left -= len(data)
             if progress is not None:
                 progress.advance(len(data))
             yield data

@@ -19,6 +19,7 @@ from .client import Client, ServerRefused
 
 log = logging.getLogger("nfdp_ingest.remote")
 POLL_SECONDS = 1.0
+MULTIPART_MIN = 256 * 1024 * 1024
 
 
 @dataclass
@@ -69,8 +70,11 @@ def local_files(sheet: Path, checklist: str | None, root: Path) -> list[LocalFil
     return found
 
 
-def upload_missing(client: Client, files: list[LocalFile], *, show_progress: bool) -> tuple[list[str], list[str]]:
-    """PUT each file the server does not hold with the same size and MD5; (uploaded, skipped)."""
+def upload_missing(client: Client, files: list[LocalFile], *, show_progress: bool,
+                   multipart_min: int = MULTIPART_MIN) -> tuple[list[str], list[str]]:
+    """Send each file the server does not hold with the same size and MD5; (uploaded, skipped).
+    Files of ``multipart_min`` bytes or more go as presigned multipart uploads straight to
+    storage where the server offers them (resumable part by part), else by PUT."""
     held = client.staged()
     todo, skipped = [], []
     for f in files:
@@ -88,7 +92,8 @@ def upload_missing(client: Client, files: list[LocalFile], *, show_progress: boo
         for f in todo:
             f.md5 = (f.md5 or file_digest(f.path, "md5")).lower()
             try:
-                client.stage(f.path, f.name, f.md5, progress)
+                if f.size < multipart_min or client.stage_in_parts(f.path, f.name, f.md5, progress) is None:
+                    client.stage(f.path, f.name, f.md5, progress)
             except ServerRefused as exc:
                 problem = {"row": f.line, "column": f.column, "value": f.filename, "message": exc.message}
                 raise SubmissionFailed(problems_message("file", [problem]), [problem], None) from None
@@ -124,10 +129,11 @@ def follow(client: Client, accession: str, *, show_progress: bool, timeout: floa
 
 
 def remote_submit(client: Client, sheet: Path, project: str, *, checklist: str | None = None,
-                  files_root: Path | None = None, show_progress: bool = True) -> RemoteOutcome:
+                  files_root: Path | None = None, show_progress: bool = True,
+                  multipart_min: int = MULTIPART_MIN) -> RemoteOutcome:
     sheet = Path(sheet)
     files = local_files(sheet, checklist, Path(files_root) if files_root else sheet.resolve().parent)
-    uploaded, skipped = upload_missing(client, files, show_progress=show_progress)
+    uploaded, skipped = upload_missing(client, files, show_progress=show_progress, multipart_min=multipart_min)
     try:
         accepted = client.submit(sheet, project, checklist)
     except ServerRefused as exc:

@@ -53,12 +53,18 @@ def _view(area, row: StagedFile, done: list) -> dict:
 
 
 def start(engine: Engine, area, owner: int, name: str, size: int, md5: str) -> dict:
+    """A new multipart upload, or — when this owner's upload of the same name, size and MD5
+    is in progress — that one, with the parts already there (``resumed``: true)."""
     check_name(name)
     area.ensure_bucket()
     with transaction(engine) as session:
         row = records.get(session, owner, name)
         if row is not None and (acc := records.live_claim(session, row)):
             raise InUse(f"{name} is used by submission {acc}, which has not ended; try again after it")
+        if (row is not None and row.state == "uploading" and row.size == size
+                and row.md5 == md5.lower() and row.upload_id):
+            view = _view(area, row, _parts(area, row))  # the same file again: resume that upload
+            return {**view, "resumed": True}
     location = area.location(owner, name)
     upload_id = area.storage.retry.call(
         f"starting an upload to {location}", area.storage.client._create_multipart_upload,
@@ -66,7 +72,7 @@ def start(engine: Engine, area, owner: int, name: str, size: int, md5: str) -> d
     with transaction(engine) as session:
         row = records.put(session, owner, name, facts={"size": size, "md5": md5.lower()}, location=location,
                           state="uploading", upload_id=upload_id)
-        return _view(area, row, [])
+        return {**_view(area, row, []), "resumed": False}
 
 
 def _row(session, owner: int, upload: str) -> StagedFile:

@@ -4,6 +4,7 @@ crash, verified by the server once complete; owners kept apart."""
 from __future__ import annotations
 
 import hashlib
+import json
 
 import requests
 
@@ -82,3 +83,27 @@ def test_uploads_refuse_odd_names_and_local_mode(live_minio, live, tokens):
     r = requests.post(live.url("/staging/uploads"), headers=auth(a), timeout=10,
                       json={"name": "x.fastq", "size": 10, "md5": "0" * 32})
     assert r.status_code == 409 and "MinIO mode" in r.json()["detail"]
+
+
+def test_remote_submit_resumes_a_crashed_multipart_upload(live_minio, tokens, project, tmp_path, cli_env):
+    from tests.pipeline.conftest import row, write_sheet
+
+    from .test_remote_cli import remote
+
+    a, _ = tokens
+    f = write_fastq(tmp_path, "resume.fastq", reads=50000, mate=None, style="plain")
+    data = f.path.read_bytes()
+    sheet = write_sheet(tmp_path / "s.tsv", [row("r1", f)])
+    # an earlier run started the upload and sent its first part, then crashed
+    up = requests.post(live_minio.url("/staging/uploads"), headers=auth(a), timeout=30,
+                       json={"name": f.filename, "size": len(data), "md5": f.md5}).json()
+    put_part(up["parts"][0]["url"], data[:up["part_size"]])
+    out = remote("submit", sheet, "--server", live_minio.base, "--project", project, "--multipart-mib", "5",
+                 "--format", "json", token=a, env=cli_env)
+    assert out.returncode == 0, out.stderr
+    total = len(up["parts"])
+    assert f"resuming an upload, 1 of {total} parts already there" in out.stderr
+    body = json.loads(out.stdout)
+    assert body["status"] == "committed" and body["uploaded"] == [f.filename]
+    [run] = body["report"]["runs"]
+    assert run["checksum_md5"] == f.md5 and run["file_size"] == len(data)
