@@ -87,7 +87,7 @@ class _Body:
             raise OSError("the client disconnected before the end of the body") from exc
 
 
-@bp.put("/staging/<path:filename>")
+@bp.put("/staging/<filename>")
 @doc("staging", (StagedFile, "Staged"), 201, op="stage_file", security=SECURITY, errors={
     400: "Not a plain file name, or a malformed Content-MD5", 401: "Missing, unknown or revoked token",
     403: "The token may not stage files", 409: "A running submission uses a file of this name",
@@ -122,7 +122,7 @@ def list_staged():
     return paginated(rows[start:start + per_page], len(rows), page, per_page)
 
 
-@bp.delete("/staging/<path:filename>")
+@bp.delete("/staging/<filename>")
 @doc("staging", None, 204, op="delete_staged", security=SECURITY, errors={
     400: "Not a plain file name", 401: "Missing, unknown or revoked token",
     404: "No staged file of this name (for this token)", 409: "A running submission uses it"})

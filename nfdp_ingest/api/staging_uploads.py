@@ -49,7 +49,7 @@ def start_upload():
 
 @bp.get("/staging/uploads/<upload>")
 @doc("staging", Upload, op="show_upload", security=SECURITY,
-     errors={401: "Missing or bad token", 404: "No such upload of this token"})
+     errors={401: "Missing or bad token", 404: "No such upload of this token", 409: "Local mode"})
 def show_upload(upload: str):
     """The parts already uploaded, and URLs for the rest (resume)"""
     who = owner()
@@ -62,7 +62,7 @@ def show_upload(upload: str):
 @bp.post("/staging/uploads/<upload>/complete")
 @doc("staging", (StagedFile, "Staged"), 201, op="complete_upload", security=SECURITY, errors={
     401: "Missing or bad token", 404: "No such upload of this token",
-    409: "Parts are missing", 422: "The object's size, MD5 or type is not what was announced (removed)"})
+    409: "Parts are missing, or local mode", 422: "The object's size, MD5 or type is not what was announced (removed)"})
 def complete_upload(upload: str):
     """Complete an upload; the server reads it once to verify it"""
     who = owner()
@@ -79,7 +79,7 @@ def complete_upload(upload: str):
 
 @bp.delete("/staging/uploads/<upload>")
 @doc("staging", None, 204, op="abort_upload", security=SECURITY,
-     errors={401: "Missing or bad token", 404: "No such upload of this token"})
+     errors={401: "Missing or bad token", 404: "No such upload of this token", 409: "Local mode"})
 def abort_upload(upload: str):
     """Abandon an upload"""
     who = owner()
