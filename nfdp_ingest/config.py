@@ -114,6 +114,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         part_size=_int(env.get("NFDP_MINIO_PART_SIZE"), "NFDP_MINIO_PART_SIZE", MinioSettings.part_size),
         parallel_parts=_int(env.get("NFDP_MINIO_PARALLEL_PARTS"), "NFDP_MINIO_PARALLEL_PARTS",
                             MinioSettings.parallel_parts),
+        staging_bucket=env.get("NFDP_MINIO_STAGING_BUCKET") or MinioSettings.staging_bucket,
         retry_attempts=_int(env.get("NFDP_RETRY_ATTEMPTS"), "NFDP_RETRY_ATTEMPTS", MinioSettings.retry_attempts),
         retry_max_seconds=_float(
             env.get("NFDP_RETRY_MAX_SECONDS"), "NFDP_RETRY_MAX_SECONDS", MinioSettings.retry_max_seconds

@@ -123,6 +123,17 @@ class MinioArea:
         self.storage.retry.call(f"removing {location}", self.storage.client.remove_object,
                                 self.bucket, self.key(location))
 
+    def abort(self, location: str, upload_id: str) -> None:
+        from minio.error import S3Error
+
+        try:
+            self.storage.retry.call(f"aborting the upload to {location}",
+                                    self.storage.client._abort_multipart_upload,
+                                    self.bucket, self.key(location), upload_id)
+        except S3Error as exc:
+            if exc.code != "NoSuchUpload":
+                raise
+
     def exists(self, location: str, size: int | None) -> bool:
         from ..storage.minio_store import _none_if_missing
 

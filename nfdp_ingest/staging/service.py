@@ -80,9 +80,12 @@ def clean(engine: Engine, area, days: int) -> list[dict]:
     """Remove staged files unused for ``days`` days, never one a live submission uses."""
     cutoff = utcnow() - timedelta(days=days)
     with transaction(engine) as session:
-        rows = [(r.id, r.owner_id, r.name, r.location, r.size) for r in records.stale(session, cutoff)]
+        rows = [(r.id, r.owner_id, r.name, r.location, r.size, r.upload_id if r.state == "uploading" else None)
+                for r in records.stale(session, cutoff)]
     removed = []
-    for row_id, owner, name, location, size in rows:
+    for row_id, owner, name, location, size, upload_id in rows:
+        if upload_id and area.mode == "minio":  # an abandoned presigned upload: its parts go too
+            area.abort(location, upload_id)
         area.remove(location)
         with transaction(engine) as session:
             records.forget(session, [row_id])

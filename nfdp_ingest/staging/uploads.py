@@ -145,5 +145,4 @@ def abort(engine: Engine, area, owner: int, upload: str) -> None:
         row = _row(session, owner, upload)
         location, upload_id, row_id = row.location, row.upload_id, row.id
         records.forget(session, [row_id])
-    area.storage.retry.call(f"aborting the upload to {location}", area.storage.client._abort_multipart_upload,
-                            area.bucket, area.key(location), upload_id)
+    area.abort(location, upload_id)

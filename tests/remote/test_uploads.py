@@ -107,3 +107,48 @@ def test_remote_submit_resumes_a_crashed_multipart_upload(live_minio, tokens, pr
     assert body["status"] == "committed" and body["uploaded"] == [f.filename]
     [run] = body["report"]["runs"]
     assert run["checksum_md5"] == f.md5 and run["file_size"] == len(data)
+
+
+def test_staging_clean_aborts_an_abandoned_upload(live_minio, tokens, tmp_path, engine, minio_settings, s3):
+    from datetime import timedelta
+
+    import pytest
+    from minio.error import S3Error
+    from sqlalchemy import select, update
+
+    from nfdp_ingest.registry import db
+    from nfdp_ingest.registry.models import StagedFile, utcnow
+    from nfdp_ingest.staging.area import open_area
+    from nfdp_ingest.staging.service import clean
+
+    from .test_minio import client
+
+    a, _ = tokens
+    f = write_fastq(tmp_path, "gone.fastq", reads=2000, mate=None, style="plain")
+    data = f.path.read_bytes()
+    up = requests.post(live_minio.url("/staging/uploads"), headers=auth(a), timeout=30,
+                       json={"name": f.filename, "size": len(data), "md5": f.md5}).json()
+    put_part(up["parts"][0]["url"], data)
+    with db.transaction(engine) as s:
+        upload_id = s.scalar(select(StagedFile.upload_id))
+        s.execute(update(StagedFile).values(last_used_at=utcnow() - timedelta(days=40)))
+    removed = clean(engine, open_area(minio_settings), 30)
+    assert [r["name"] for r in removed] == [f.filename]
+    assert requests.get(live_minio.url(f"/staging/uploads/{up['upload_id']}"), headers=auth(a),
+                        timeout=10).status_code == 404
+    key = next(iter(client(s3).list_objects(minio_settings.minio.staging_bucket, recursive=True)), None)
+    assert key is None
+    with pytest.raises(S3Error) as exc:  # the upload and its parts are gone
+        client(s3)._list_parts(minio_settings.minio.staging_bucket, _key_of(engine, minio_settings), upload_id)
+    assert exc.value.code == "NoSuchUpload"
+
+
+def _key_of(engine, settings) -> str:
+    from sqlalchemy import select
+
+    from nfdp_ingest.registry import db
+    from nfdp_ingest.registry.models import ApiToken
+
+    with db.transaction(engine) as s:
+        owner = s.scalar(select(ApiToken.id).where(ApiToken.name == "lab-a"))
+    return f"{owner}/gone.fastq"
