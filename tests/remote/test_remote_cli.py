@@ -112,3 +112,18 @@ def test_remote_validate(live, tokens, tmp_path, cli_env):
     no = remote("validate", bad, "--server", live.base, token=a, env=cli_env)
     assert no.returncode == 1 and "line 2, column platform" in no.stdout
     assert requests.get(live.url("/health"), timeout=5).status_code == 200
+
+
+def test_remote_submit_minio_mode_equals_cli_submit(live_minio, tokens, project, engine, minio_settings, tmp_path,
+                                                    cli_env):
+    a, _ = tokens
+    sheet, staged = lab(tmp_path)
+    out = remote("submit", sheet, "--server", live_minio.base, "--project", project, "--format", "json",
+                 token=a, env=cli_env)
+    assert out.returncode == 0, out.stderr
+    body = json.loads(out.stdout)
+    assert body["status"] == "committed" and sorted(body["uploaded"]) == sorted(f.filename for f in staged)
+    assert all(r["file_path"].startswith(minio_settings.minio.raw_bucket + "/") for r in body["report"]["runs"])
+    other = create_project(engine, "The same sheet, by submit")["accession"]
+    submit_sheet(sheet, minio_settings, project=other, show_progress=False)
+    assert project_records(engine, project) == project_records(engine, other)
