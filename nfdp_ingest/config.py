@@ -60,6 +60,7 @@ class MinioSettings:
     retry_max_seconds: float = 120.0
     raw_bucket: str = "nfdp-raw"
     qc_bucket: str = "nfdp-qc"
+    staging_bucket: str = "nfdp-staging"
 
 
 ENA_WEBIN_URL = "https://www.ebi.ac.uk/ena/submit/webin-v2/"
@@ -119,12 +120,18 @@ class Settings:
     qc_dir: Path | None = None  # local QC reports; default data_dir/qc
     public_url: str | None = None  # base URL the API advertises in file reports
     ena: EnaSettings = field(default_factory=EnaSettings)
+    staging_days: int = 30  # staged files unused this long are removed by `staging clean`
+    job_threads: int = 2  # submissions the serving process runs at once (embedded runner)
 
     @property
     def db_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'nfdp.sqlite3').resolve()}"
+
+    @property
+    def staging_path(self) -> Path:
+        return self.data_dir / "staging"
 
     @property
     def qc_path(self) -> Path:
@@ -155,6 +162,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         part_size=_int(env.get("NFDP_MINIO_PART_SIZE"), "NFDP_MINIO_PART_SIZE", MinioSettings.part_size),
         parallel_parts=_int(env.get("NFDP_MINIO_PARALLEL_PARTS"), "NFDP_MINIO_PARALLEL_PARTS",
                             MinioSettings.parallel_parts),
+        staging_bucket=env.get("NFDP_MINIO_STAGING_BUCKET") or MinioSettings.staging_bucket,
         retry_attempts=_int(env.get("NFDP_RETRY_ATTEMPTS"), "NFDP_RETRY_ATTEMPTS", MinioSettings.retry_attempts),
         retry_max_seconds=_float(
             env.get("NFDP_RETRY_MAX_SECONDS"), "NFDP_RETRY_MAX_SECONDS", MinioSettings.retry_max_seconds
@@ -169,4 +177,6 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         qc_dir=Path(env["NFDP_QC_DIR"]) if env.get("NFDP_QC_DIR") else None,
         public_url=env.get("NFDP_PUBLIC_URL") or None,
         ena=ena_from_env(env),
+        staging_days=_int(env.get("NFDP_STAGING_DAYS"), "NFDP_STAGING_DAYS", 30),
+        job_threads=_int(env.get("NFDP_JOB_THREADS"), "NFDP_JOB_THREADS", 2),
     )

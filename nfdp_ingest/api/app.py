@@ -15,9 +15,11 @@ from .common import ApiState, json_response
 
 log = logging.getLogger("nfdp_ingest.api")
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, *, runner=None, resume_jobs: bool = False) -> Flask:
     """Build the API for these settings (None: from the environment). Engines and
-    storage open lazily; tests change Flask config on the returned app."""
+    storage open lazily; tests change Flask config on the returned app. ``runner``: where
+    submission jobs run (default: a thread pool in this process); ``resume_jobs``: enqueue
+    the submissions a stopped server left queued or running (``serve`` does)."""
     settings = settings or from_env()
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=1024 * 1024, NFDP_SETTINGS=settings)
@@ -26,13 +28,21 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["nfdp"] = ApiState(settings)
 
     from . import (drs, ena, experiments, filereport, meta, projects, qcfiles, runfiles, runs, samples,
-                   samplesheets, search)
+                   samplesheets, search, staging, staging_uploads, submissions)
 
-    for module in (projects, ena, samples, experiments, runs, filereport, search, meta, runfiles, samplesheets):
+    # staging_uploads first: /staging/uploads/… must not be taken for a file called "uploads"
+    for module in (projects, ena, samples, experiments, runs, filereport, search, meta, runfiles, samplesheets,
+                   staging_uploads, staging, submissions):
         app.register_blueprint(module.bp, url_prefix=PREFIX)
     app.register_blueprint(drs.bp, url_prefix=drs.PREFIX)  # GA4GH DRS 1.2
+    app.extensions["nfdp_runner"] = runner
     app.register_blueprint(qcfiles.bp)  # /qc/<run>/<file>, the report_url the seed shows
     _error_handlers(app)
+    if resume_jobs:
+        from ..jobs.submission import resume_pending
+
+        with app.app_context():
+            app.extensions["nfdp_resumed"] = resume_pending(settings, submissions.runner())
     return app
 
 

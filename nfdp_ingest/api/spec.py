@@ -110,6 +110,14 @@ _EXTRA: dict[str, dict] = {
         {"name": "type", "in": "query", "description": "comma-separated subset of project, sample, run",
          "schema": {"type": "string", "example": "sample,run"}}),
     "create_experiment": {"headers": {"201": _LOCATION}},
+    "create_submission": {"headers": {"202": _LOCATION}},
+    "stage_file": {"parameters": [
+        {"name": "Content-MD5", "in": "header", "schema": {"type": "string"},
+         "description": "base64 of the body's MD5 (RFC 1864); a mismatch keeps nothing (422)"},
+        {"name": "X-Checksum-MD5", "in": "header", "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{32}$"},
+         "description": "the body's MD5 in hex (instead of Content-MD5)"}]},
+    "list_staged": _list(),
+    "list_submissions": _list(_filter("project", "accession of the project (required)")),
     "openapi": {"content": {"200": {"application/json": {"schema": {"type": "object"}}}}},
     "download_run": {"headers": {"307": _LOCATION}},
     "filereport": {
@@ -134,11 +142,12 @@ _EXAMPLES = {"projects": "NFDP-PRJ-000001", "samples": "NFDP-SAM-000001",
 
 
 _PATH_EXAMPLES = {"object_id": "NFDP-RUN-000001", "access_id": "https", "filename": "SAMPLE_001_R1.fastq.gz"}
+WITH_422 = ("create_experiment", "stage_file", "create_submission", "complete_upload")
 
 
 def _finish(op: dict, path: str) -> None:
     extra = _EXTRA.get(op["operationId"], {})
-    if op["operationId"] != "create_experiment":  # spectree adds its 422 to every route; only POST has one
+    if op["operationId"] not in WITH_422:  # spectree adds its 422 to every route; only these have one
         op["responses"].pop("422", None)
     for param in op["parameters"]:  # path parameters: never empty, with an example
         if param["in"] == "path":

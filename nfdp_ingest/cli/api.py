@@ -33,7 +33,11 @@ def serve(host, port, workers, public_url, settings) -> None:
         return
     from werkzeug.serving import make_server
 
-    server = make_server(host, port, create_app(settings), threaded=True)
+    # submissions a stopped server left queued or running resume here (same accessions)
+    app = create_app(settings, resume_jobs=True)
+    server = make_server(host, port, app, threaded=True)
+    for accession in app.extensions.get("nfdp_resumed") or ():
+        click.echo(f"resuming submission {accession} (queued or running when the server stopped)", err=True)
     click.echo(f"serving the NFDP API on http://{host}:{server.server_port}/api/v1 (Ctrl-C stops)", err=True)
     try:
         server.serve_forever()

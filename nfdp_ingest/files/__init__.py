@@ -16,7 +16,7 @@ _WHERE = {
     "describe_content": "detect", "resolve_file": "detect", "sniff_type": "detect",
     "CHUNK_SIZE": "hashing", "FileFacts": "hashing", "HashingReader": "hashing", "ScanJob": "scan",
     "file_digest": "hashing", "scan_file": "hashing", "scan_files": "scan",
-    "FileProblem": "problems",
+    "FileProblem": "problems", "StreamHashingReader": "stream",
 }
 
 __all__ = sorted(_WHERE)

@@ -36,6 +36,21 @@ from .summary import (
 log = logging.getLogger("nfdp_ingest.nightly")
 
 
+def _clean_staging(settings: Settings) -> None:
+    """Staged uploads unused for NFDP_STAGING_DAYS go too; a failure here costs no sheet."""
+    from ..staging.area import open_area
+    from ..staging.service import clean
+
+    try:
+        removed = clean(open_registry(settings.db_url), open_area(settings), settings.staging_days)
+    except Exception as exc:  # noqa: BLE001 - cleaning is housekeeping, never the night's verdict
+        log.warning("staging clean failed: %s", exc)
+        return
+    if removed:
+        log.info("staging clean: removed %d staged file(s) unused for %d days", len(removed),
+                 settings.staging_days)
+
+
 def _first_line(exc: NfdpError) -> str:
     return exc.message.strip().splitlines()[0] if exc.message.strip() else type(exc).__name__
 
@@ -204,6 +219,7 @@ def run_nightly(
                 if stop:
                     summary.infrastructure_error = outcome.reason
             summary.sheets.append(outcome)
+        _clean_staging(settings)
     summary.seconds = time.monotonic() - clock_started
     log.info("nightly finished: %s", summary.verdict)
     return summary

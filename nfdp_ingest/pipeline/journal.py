@@ -111,7 +111,7 @@ def _item_key(kind: str, item) -> str:
 
 def reserve_plan(
     session: Session, *, project_id: int, sheet_name: str, sheet_sha256: str, checklist_id: str,
-    storage: str, plan: Plan,
+    storage: str, plan: Plan, accession: str | None = None,
 ) -> tuple[Submission, dict[str, dict]]:
     """Give every new entity of ``plan`` an accession and journal it.
 
@@ -119,12 +119,18 @@ def reserve_plan(
     entity (same project and alias / experiment key / filename) are taken
     over, so a re-run finishes with the numbers the first attempt reserved.
     Returns the submission and the stored facts journalled so far, by filename.
+    ``accession``: use this submission (made beforehand by an HTTP request) for the journal.
     """
     pending = session.scalars(
         select(Submission).where(Submission.project_id == project_id, Submission.status != "committed")
         .order_by(Submission.id)
     ).all()
-    submission = next((s for s in reversed(pending) if s.sheet_sha256 == sheet_sha256), None)
+    if accession is not None:
+        submission = next((s for s in pending if s.accession == accession), None)
+        if submission is None:
+            raise ValueError(f"submission {accession} is not pending in this project")
+    else:
+        submission = next((s for s in reversed(pending) if s.sheet_sha256 == sheet_sha256), None)
     if submission is None:
         (accession,) = reserve(session, "SUB")
         submission = Submission(

@@ -98,8 +98,13 @@ class Storer:
     """
 
     def __init__(self, plan: Plan, files: ResolvedFiles, storage, engine, *, submission_id: int,
-                 journalled: dict[str, Facts], project: str, threads: int, deep: bool, show_progress: bool):
+                 journalled: dict[str, Facts], project: str, threads: int, deep: bool, show_progress: bool,
+                 source=None, progress_factory=None):
+        from .sources import LocalFolder
+
         self.plan, self.files, self.storage, self.engine = plan, files, storage, engine
+        self.source = source or LocalFolder(Path("."))  # store() only uses the resolved paths
+        self.progress_factory = progress_factory or make_progress
         self.submission_id, self.project, self.threads, self.deep = submission_id, project, threads, deep
         self.show_progress = show_progress
         self.sample_acc = {s.alias: s.accession for s in plan.samples}
@@ -122,8 +127,7 @@ class Storer:
     def _store_one(self, run: PlannedRun) -> Facts:
         path, st = self.files[run.filename]
         key = ObjectKey(self.project, self.sample_acc[run.sample_alias], run.accession, run.filename)
-        stored = self.storage.store(path, key, expected_type=run.expected_type, declared_md5=run.declared_md5,
-                                    progress=self.progress)  # store() reports bytes and the finished file
+        stored = self.source.store(self.storage, run, path, key, self.progress)
         # mtime as planned: if the file changes after that, a re-run sees it differ and reads it again
         out = facts_of(stored, st.st_mtime_ns)
         if self.deep:
@@ -196,7 +200,7 @@ class Storer:
         if self.show_progress and self.todo:
             total = sum(self.files[r.filename][1].st_size for r in self.todo)
             label = "uploading" if self.storage.mode == "minio" else "hashing"
-            self.progress = make_progress(total, len(self.todo), label=label)
+            self.progress = self.progress_factory(total, len(self.todo), label=label)
         try:
             self._run_pool(useful_threads(self.threads, self.todo, self.files, self.storage.mode))
         finally:

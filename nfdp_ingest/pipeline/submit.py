@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import Settings
 from ..errors import InvalidInput, NfdpError
-from ..files import FileProblem, ScanJob, file_digest, resolve_file, scan_files
+from ..files import FileProblem, file_digest
 from ..progress import make_progress
 from ..registry.db import db_errors, db_reason, open_registry, transaction
 from ..registry.projects import get_project
@@ -25,7 +25,8 @@ from ..sheet import SheetReport, validate_sheet
 from ..storage import open_storage
 from . import journal
 from .errors import SheetInvalid, SubmissionFailed, problems_message
-from .plan import Plan, PlannedRun, make_plan, pairs
+from .plan import Plan, PlannedRun, make_plan
+from .sources import FileSource, LocalFolder
 from .report import outcome_dict
 from .store import Facts, ResolvedFiles, Storer, run_problem, verify_all
 
@@ -110,25 +111,6 @@ def _project_accession(report: SheetReport, project: str | None) -> str:
     return in_sheet[0]
 
 
-def _resolve_all(plan: Plan, root: Path) -> ResolvedFiles:
-    """Every new run's file, resolved under the root and stat'ed once (size, mtime).
-
-    All problems are collected, so the submitter sees every missing file at once."""
-    found, problems = {}, []
-    for run in plan.new("runs"):
-        try:
-            path = resolve_file(root, run.filename)
-            found[run.filename] = (path, path.stat())
-        except FileProblem as exc:
-            problems.append(run_problem(run, exc))
-        except OSError as exc:
-            problems.append(run_problem(run, FileProblem(run.filename, f"cannot be read ({exc.strerror})",
-                                                      kind="unreadable")))
-    if problems:
-        raise SubmissionFailed(problems_message("file", problems), problems, None)
-    return found
-
-
 def submit_sheet(
     sheet: str | Path,
     settings: Settings,
@@ -141,8 +123,14 @@ def submit_sheet(
     dry_run: bool = False,
     show_progress: bool = True,
     sheet_sha256: str | None = None,
+    source: FileSource | None = None,
+    submission: str | None = None,
+    progress_factory=None,
 ) -> SubmitResult:
-    """``sheet_sha256``: the sheet's digest when the caller has it already (nightly)."""
+    """``sheet_sha256``: the sheet's digest when the caller has it already (nightly).
+    ``source``: where the files come from (default: the folder ``files_root``, else the
+    sheet's); ``submission``: the accession of a submission made beforehand (an HTTP job);
+    ``progress_factory``: ``make_progress``'s signature, for a progress shown elsewhere."""
     started = time.monotonic()
     phase = _Phases()
     sheet = Path(sheet)
@@ -152,7 +140,7 @@ def submit_sheet(
         raise SheetInvalid(report)
     digest = sheet_sha256 or sheet_digest(sheet)  # identity for resume and duplicates
     project_acc = _project_accession(report, project)
-    root = Path(files_root) if files_root else sheet.resolve().parent
+    source = source or LocalFolder(Path(files_root) if files_root else sheet.resolve().parent)
     threads = max(1, threads or settings.threads)
 
     engine = open_registry(settings.db_url)
@@ -178,11 +166,11 @@ def submit_sheet(
         result.seconds = time.monotonic() - started
         return result
 
-    files = _resolve_all(plan, root)
+    files = source.resolve(plan)
     phase("resolve files")
     if dry_run:
         result.status = "dry-run"
-        result.facts = _check_only(plan, files, threads, deep, show_progress)
+        result.facts = _check_only(plan, files, source, threads, deep, show_progress)
         result.bytes_processed = sum(f["size"] for f in result.facts.values())
         result.seconds = time.monotonic() - started
         return result
@@ -190,16 +178,19 @@ def submit_sheet(
     with db_errors("while reserving accessions"), transaction(engine) as session:
         submission, journalled = journal.reserve_plan(
             session, project_id=project_id, sheet_name=str(sheet), sheet_sha256=digest,
-            checklist_id=report.checklist, storage=storage.mode, plan=plan,
+            checklist_id=report.checklist, storage=storage.mode, plan=plan, accession=submission,
         )
+        submission_row = submission
         submission_id, result.submission = submission.id, submission.accession
     phase("reserve")
     log.info("%s: submission %s reserved %d samples, %d experiments, %d runs", sheet.name, result.submission,
              len(plan.new("samples")), len(plan.new("experiments")), len(plan.new("runs")))
 
     try:
+        source.claim(submission_id)
         result.facts = Storer(plan, files, storage, engine, submission_id=submission_id, journalled=journalled,
-                              project=project_acc, threads=threads, deep=deep, show_progress=show_progress).run()
+                              project=project_acc, threads=threads, deep=deep, show_progress=show_progress,
+                              source=source, progress_factory=progress_factory).run()
         result.bytes_processed = sum(f["size"] for f in result.facts.values())
         phase("store")
         verify_all(plan, storage, result.facts)
@@ -208,7 +199,7 @@ def submit_sheet(
                   for kind in ("samples", "experiments", "runs")}
         counts["bytes"] = result.bytes_processed
         with db_errors("during commit, nothing was committed"), transaction(engine) as session:
-            journal.commit_plan(session, submission=submission, project_id=project_id,
+            journal.commit_plan(session, submission=submission_row, project_id=project_id,
                                 checklist_id=report.checklist, plan=plan, facts=result.facts, counts=counts)
         phase("commit")
     except NfdpError as exc:
@@ -220,6 +211,10 @@ def submit_sheet(
         _mark_failed(engine, submission_id, f"interrupted: {type(exc).__name__}: {exc}")
         raise
     result.status = "committed"
+    try:
+        source.release(submission_id)
+    except (NfdpError, OSError, SQLAlchemyError) as exc:  # committed already; `staging clean` retries
+        log.warning("submission %s committed; its staged files were not released: %s", result.submission, exc)
     result.seconds = time.monotonic() - started
     log.info("%s: committed submission %s (%d runs, %d bytes, %.1f s)", sheet.name, result.submission,
              len(plan.new("runs")), result.bytes_processed, result.seconds)
@@ -234,17 +229,14 @@ def _mark_failed(engine, submission_id: int, reason: str) -> None:
         log.warning("could not record the failure in the journal: %s", db_reason(exc))
 
 
-def _check_only(plan: Plan, files: ResolvedFiles, threads: int, deep: bool, show_progress: bool) -> dict[str, Facts]:
+def _check_only(plan: Plan, files: ResolvedFiles, source: FileSource, threads: int, deep: bool,
+                show_progress: bool) -> dict[str, Facts]:
     """Dry run: every check a submission makes, nothing stored or written."""
     runs = plan.new("runs")
-    index = {r.filename: i for i, r in enumerate(runs)}
-    mate_of = {rev.filename: index[fwd.filename] for fwd, rev in pairs(plan)}
-    jobs = [ScanJob(path=files[r.filename][0], filename=r.filename, expected_type=r.expected_type,
-                    declared_md5=r.declared_md5, mate_of=mate_of.get(r.filename)) for r in runs]
     total = sum(files[r.filename][1].st_size for r in runs)
-    progress = make_progress(total, len(jobs), label="hashing") if show_progress and jobs else None
+    progress = make_progress(total, len(runs), label="hashing") if show_progress and runs else None
     try:
-        outcomes = scan_files(jobs, threads=threads, progress=progress, deep=deep)
+        outcomes = source.check(plan, files, threads, deep, progress)
     finally:
         if progress:
             progress.close()

@@ -75,6 +75,12 @@ class Submission(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Submissions over HTTP (jobs): who submitted, the job's JSON arguments (to resume it),
+    # its progress, and its outcome (the report when committed, every error when failed).
+    token_id: Mapped[int | None] = mapped_column(Integer)
+    job: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     items: Mapped[list[SubmissionItem]] = relationship(
         back_populates="submission", order_by="SubmissionItem.id"
@@ -230,6 +236,26 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class StagedFile(Base):
+    """A file a remote submitter uploaded (per token), until a submission claims and releases it."""
+
+    __tablename__ = "staged_file"
+    __table_args__ = (UniqueConstraint("owner_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(Integer, index=True)  # api_token.id
+    name: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(16), default="staged")  # uploading | staged
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    md5: Mapped[str | None] = mapped_column(String(32))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    file_type: Mapped[str | None] = mapped_column(String(16))
+    location: Mapped[str] = mapped_column(String(2000))  # local path, or "bucket/key"
+    upload_id: Mapped[str | None] = mapped_column(String(1000))  # presigned multipart upload
+    claimed_by: Mapped[int | None] = mapped_column(Integer, index=True)  # submission.id using it
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 # Lists are ordered by accession *number* (see accessions.accession_order):

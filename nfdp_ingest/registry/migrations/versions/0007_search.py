@@ -13,13 +13,13 @@ registry.search reduces a query the same way. A run's file name is also indexed 
 one word, its letters and digits joined, so a whole name is one cheap look-up.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

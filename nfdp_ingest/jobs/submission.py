@@ -1,0 +1,162 @@
+"""The submission job: a sheet submitted over HTTP, run through the same submit path as
+``nfdp-ingest submit`` with the files taken from the submitter's staging area.
+
+``create`` (called by the API) records a queued submission — its accession is the answer to
+the request — with the job's arguments in the ``job`` column; ``run_submission`` (the job,
+argument: the accession) runs it and records the outcome; ``resume_pending`` enqueues again
+every submission that was queued or running when the process stopped. Running a job twice
+is harmless: a committed submission is left alone, a pending one resumes from its journal.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from ..errors import InvalidInput, NfdpError
+from ..progress import Progress
+from ..registry.accessions import reserve
+from ..registry.db import open_registry, transaction
+from ..registry.models import Submission, utcnow
+from ..registry.projects import get_project
+from .registry import job
+
+log = logging.getLogger("nfdp_ingest.jobs")
+
+PENDING = ("queued", "running", "reserved")
+PROGRESS_SECONDS = 1.0
+
+
+class Duplicate(InvalidInput):
+    """The same sheet is being submitted to the same project already."""
+
+    def __init__(self, accession: str):
+        super().__init__(f"the same sheet is already being submitted to this project as {accession}")
+        self.accession = accession
+
+
+def public_status(row: Submission) -> str:
+    """queued | running | committed | failed, as clients see it: a job's submission counts as
+    committed once its outcome is recorded too (a moment after the commit itself)."""
+    if row.status == "committed" and row.token_id is not None and row.outcome is None:
+        return "running"
+    return {"reserved": "running"}.get(row.status, row.status)
+
+
+def create(engine, settings, *, sheet: Path, sheet_name: str, sheet_sha256: str, project: str,
+           checklist: str | None, checklist_id: str, owner: int) -> str:
+    """Record a queued submission and keep its sheet; its accession. Duplicate when the same
+    sheet is pending in the project (the accession counter's row lock orders two requests)."""
+    with transaction(engine) as session:
+        project_id = get_project(session, project).id
+        (accession,) = reserve(session, "SUB")  # locks the counter row until commit
+        dup = session.scalar(select(Submission.accession).where(
+            Submission.project_id == project_id, Submission.sheet_sha256 == sheet_sha256,
+            Submission.status.in_(PENDING)))
+        if dup:
+            raise Duplicate(dup)
+        folder = settings.data_dir / "submissions" / accession
+        folder.mkdir(parents=True, exist_ok=True)
+        kept = folder / f"sheet{sheet.suffix.lower()}"
+        shutil.copyfile(sheet, kept)
+        session.add(Submission(
+            accession=accession, project_id=project_id, sheet_name=sheet_name, sheet_sha256=sheet_sha256,
+            checklist_id=checklist_id, storage=settings.storage, status="queued", token_id=owner,
+            job={"sheet": str(kept.absolute()), "project": project, "checklist": checklist, "owner": owner},
+            progress={"files_done": 0, "files_total": None, "bytes_done": 0, "bytes_total": None}))
+    return accession
+
+
+class DbProgress(Progress):
+    """Progress written to the submission row (at most every second), for GET …/{acc}."""
+
+    def __init__(self, engine, submission_id: int, total_bytes: int, total_files: int, label: str = "storing"):
+        super().__init__(total_bytes, total_files, label)
+        self.engine, self.submission_id, self.last = engine, submission_id, 0.0
+        self._write()
+
+    def _write(self) -> None:
+        self.last = time.monotonic()
+        value = {"files_done": self.files_done, "files_total": self.total_files,
+                 "bytes_done": self.bytes_done, "bytes_total": self.total_bytes}
+        try:
+            with transaction(self.engine) as session:
+                session.execute(update(Submission).where(Submission.id == self.submission_id)
+                                .values(progress=value))
+        except Exception as exc:  # noqa: BLE001 - progress is informative; the work goes on
+            log.warning("could not record progress: %s", exc)
+
+    def _changed(self) -> None:
+        if time.monotonic() - self.last >= PROGRESS_SECONDS:
+            self._write()
+
+    def _finish(self) -> None:
+        self._write()
+
+
+def _record(engine, accession: str, **values) -> None:
+    with transaction(engine) as session:
+        session.execute(update(Submission).where(Submission.accession == accession)
+                        .values(updated_at=utcnow(), **values))
+
+
+@job("submission")
+def run_submission(settings, accession: str) -> str:
+    """Run (or resume) the HTTP submission ``accession``; its final status."""
+    from ..pipeline.report import failure_dict
+    from ..pipeline.sources import StagedSource
+    from ..pipeline.submit import submit_sheet
+    from ..staging.area import open_area
+    from ..storage import open_storage
+
+    engine = open_registry(settings.db_url)
+    with transaction(engine) as session:
+        row = session.scalar(select(Submission).where(Submission.accession == accession))
+        if row is None or row.job is None:
+            raise ValueError(f"{accession} is not a submission made over HTTP")
+        if row.status not in PENDING:
+            return row.status  # done already (a job may run twice)
+        args, sub_id, name = dict(row.job), row.id, row.sheet_name
+        if row.status == "queued":
+            row.status = "running"
+    storage = open_storage(settings)
+    source = StagedSource(engine, open_area(settings, storage), args["owner"], settings.data_dir / "files")
+    try:
+        result = submit_sheet(
+            args["sheet"], settings, project=args["project"], checklist=args.get("checklist"),
+            source=source, submission=accession, show_progress=True,
+            progress_factory=lambda total, files, label: DbProgress(engine, sub_id, total, files, label))
+    except NfdpError as exc:
+        outcome = failure_dict(name, exc)
+        outcome.update(submission=accession, project=args["project"])
+        _record(engine, accession, status="failed", error=exc.message[:20000], outcome=outcome,
+                finished_at=utcnow())
+        log.info("submission %s failed: %s", accession, exc.message.splitlines()[0])
+        return "failed"
+    outcome = result.to_dict()
+    outcome["sheet"] = name
+    done = {"files_done": len(result.facts), "files_total": len(result.facts),
+            "bytes_done": result.bytes_processed, "bytes_total": result.bytes_processed}
+    if result.status == "unchanged":  # nothing new: the sheet was committed before
+        outcome.update(submission=accession, duplicate_of=result.submission)
+        _record(engine, accession, status="committed", outcome=outcome, progress=done, finished_at=utcnow(),
+                counts={"samples": {"created": 0}, "experiments": {"created": 0}, "runs": {"created": 0}})
+    else:
+        _record(engine, accession, outcome=outcome, progress=done)
+    return "committed"
+
+
+def resume_pending(settings, runner) -> list[str]:
+    """Enqueue every HTTP submission that was queued or running when the server stopped."""
+    engine = open_registry(settings.db_url)
+    with transaction(engine) as session:
+        pending = list(session.scalars(select(Submission.accession).where(
+            Submission.status.in_(PENDING), Submission.token_id.is_not(None)).order_by(Submission.id)))
+    for accession in pending:
+        log.info("resuming submission %s", accession)
+        runner.enqueue("submission", accession=accession)
+    return pending
