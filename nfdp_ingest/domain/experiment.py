@@ -36,6 +36,13 @@ def not_positive_whole_number(value: object) -> str:
     return f"{str(value).strip()!r} is not a positive whole number"
 
 
+MAX_INSERT_SIZE = 2_147_483_647  # the registry's integer column
+
+
+def insert_size_too_large(value: object) -> str:
+    return f"{str(value).strip()!r} is larger than any insert size can be (at most {MAX_INSERT_SIZE:,} bp)"
+
+
 def _blank(v: object) -> bool:
     return v is None or (isinstance(v, str) and v.strip() == "")
 
@@ -122,6 +129,9 @@ def check_experiment(fields: dict) -> tuple[dict, list[dict], list[dict]]:
         val = _positive_int(ins)
         if val is None:
             problem(errors, "insert_size", ins, not_positive_whole_number(ins))
+        elif val > MAX_INSERT_SIZE:
+            problem(errors, "insert_size", ins, insert_size_too_large(ins))
+            val = None
         out["insert_size"] = val
     if "library_name" in fields:
         out["library_name"] = None if _blank(fields["library_name"]) else str(fields["library_name"]).strip()

@@ -39,6 +39,7 @@ CASES = [
     ("instrument_model", "MinION", "errors"),  # an instrument of another platform
     ("insert_size", "350bp", "errors"),
     ("insert_size", "0", "errors"),
+    ("insert_size", "99999999999999", "errors"),  # more than the registry's integer holds
     ("library_strategy", "", "errors"),  # required
     ("instrument_model", "", "errors"),  # required
     ("library_selection", "", "warnings"),  # defaulted
