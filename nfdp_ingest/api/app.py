@@ -25,11 +25,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.url_map.merge_slashes = False  # "/runs//" is a 404, never a redirect
     app.extensions["nfdp"] = ApiState(settings)
 
-    from . import experiments, filereport, meta, projects, qcfiles, runs, samples
+    from . import access, experiments, filereport, meta, projects, qcfiles, runs, samples
 
     for module in (projects, samples, experiments, runs, filereport, meta):
         app.register_blueprint(module.bp, url_prefix=PREFIX)
     app.register_blueprint(qcfiles.bp)  # /qc/<run>/<file>, the report_url the seed shows
+    app.after_request(access.record_use)  # a token's last_used_at, outside the view's transactions
     _error_handlers(app)
     return app
 

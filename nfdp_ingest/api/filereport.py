@@ -6,6 +6,7 @@ from flask import Blueprint, Response, request
 
 from ..export.filereport import file_report
 from ..registry.queries import UnknownAccession
+from .access import viewer
 from .common import ApiError, state
 from .models import FileReportRow
 from .spec import doc
@@ -24,9 +25,11 @@ def filereport():
         raise ApiError(400, "the accession parameter is required (a project, sample, experiment or run)")
     fmt = (request.args.get("format") or "json").strip().lower()
     st = state()
+    with st.read_engine.connect() as conn:
+        who = viewer(conn)
     try:
         body = file_report(st.read_engine, accession, st.settings.public_url or request.host_url,
-                           fmt=fmt, fields=request.args.get("fields"))
+                           fmt=fmt, fields=request.args.get("fields"), viewer=who)
     except ValueError as exc:
         raise ApiError(400, str(exc)) from None
     except UnknownAccession as exc:

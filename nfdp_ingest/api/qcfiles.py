@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Blueprint, redirect, send_file
 
 from ..registry import queries
+from .access import viewer
 from .common import ApiError, state
 from .spec import doc
 
@@ -22,8 +23,9 @@ def qc_file(accession: str, name: str):
     """A QC report file (report_url)"""
     st = state()
     with st.read_engine.connect() as conn:
+        who = viewer(conn)
         try:
-            report_path = queries.qc_report_path(conn, accession, name)
+            report_path = queries.qc_report_path(conn, accession, name, viewer=who)
         except queries.UnknownAccession as exc:
             raise ApiError(404, str(exc)) from None
     if report_path is None:

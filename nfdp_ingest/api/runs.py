@@ -6,6 +6,7 @@ from flask import Blueprint
 
 from ..registry import queries
 from . import serializers
+from .access import viewer
 from .common import ApiError, json_response, state
 from .models import QC, DevDownload, DownloadRedirect, Run
 from .resources import get_view, list_view
@@ -43,8 +44,9 @@ def download(accession: str):
     """307 to a presigned URL (24 h) in MinIO mode; the file's metadata in local mode"""
     st = state()
     with st.read_engine.connect() as conn:
+        who = viewer(conn)
         try:
-            row = queries.get_record(conn, "runs", accession)
+            row = queries.get_record(conn, "runs", accession, viewer=who)
         except queries.UnknownAccession as exc:
             raise ApiError(404, str(exc)) from None
     url = st.storage.download_url(row["file_path"]) if st.settings.storage == "minio" else None
@@ -66,8 +68,9 @@ def download(accession: str):
 def qc(accession: str):
     """QC reports of a run (most recent first)"""
     with state().read_engine.connect() as conn:
+        who = viewer(conn)
         try:
-            rows = queries.qc_reports(conn, accession)
+            rows = queries.qc_reports(conn, accession, viewer=who)
         except queries.UnknownAccession as exc:
             raise ApiError(404, str(exc)) from None
     return json_response(serializers.qc_document(accession, rows))

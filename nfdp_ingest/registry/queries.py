@@ -9,6 +9,10 @@ steps: first the ``id`` of the page's rows from the accession index alone
 (index-only, no joins), then those rows with their parents. Pages past the
 middle are read from the far end of the index (``ORDER BY accession DESC``),
 so the last page costs what the first one does.
+
+Every read takes a ``viewer`` (registry/visibility.py; default anonymous): records
+of embargoed projects it may not see are answered as unknown accessions, left out
+of lists and never counted.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from sqlalchemy.engine import Connection
 
 from .accessions import accession_order, parse_accession
 from .models import Experiment, Project, QCReport, Run, Sample
+from .visibility import ANONYMOUS, NOTHING_HIDDEN, Hidden, Viewer, exclude, hidden_projects
 
 
 class UnknownAccession(LookupError):
@@ -114,15 +119,32 @@ def _storable(value: str) -> bool:
     return bool(value) and "\x00" not in value and len(value) <= 2000
 
 
-def resolve(conn: Connection, what: str, accession: str) -> int:
-    """The id of the ``what`` (project/sample/experiment/run) with this accession."""
-    model = {"project": Project, "sample": Sample, "experiment": Experiment, "run": Run}[what]
+_MODEL = {"project": Project, "sample": Sample, "experiment": Experiment, "run": Run}
+# from each kind up to its project: the joins, in order
+_UP = {"project": (), "sample": ((Project, Sample.project_id == Project.id),),
+       "experiment": ((Sample, Experiment.sample_id == Sample.id), (Project, Sample.project_id == Project.id)),
+       "run": ((Experiment, Run.experiment_id == Experiment.id), (Sample, Experiment.sample_id == Sample.id),
+               (Project, Sample.project_id == Project.id))}
+
+
+def resolve(conn: Connection, what: str, accession: str, hidden: Hidden = NOTHING_HIDDEN) -> int:
+    """The id of the ``what`` (project/sample/experiment/run) with this accession; UnknownAccession
+    when there is none, or when it belongs to a ``hidden`` (embargoed) project."""
+    model = _MODEL[what]
     if not _storable(accession):
         raise UnknownAccession(what, accession)
-    found = conn.execute(select(model.id).where(model.accession == accession)).scalar()
-    if found is None:
+    if not hidden:  # nothing embargoed for this reader: the plain index lookup
+        found = conn.execute(select(model.id).where(model.accession == accession)).scalar()
+        if found is None:
+            raise UnknownAccession(what, accession)
+        return found
+    query = select(model.id, Project.id).select_from(model)
+    for table, on in _UP[what]:
+        query = query.join(table, on)
+    row = conn.execute(query.where(model.accession == accession)).first()
+    if row is None or row[1] in hidden.ids:
         raise UnknownAccession(what, accession)
-    return found
+    return row[0]
 
 
 # Parent filters: (list, parent) → the tables to join, in order, and the column
@@ -138,14 +160,17 @@ _PARENT_PATHS = {
 _JOIN_ON = {Experiment: Run.experiment_id == Experiment.id, Sample: Experiment.sample_id == Sample.id}
 
 
-def _id_query(conn: Connection, resource: str, filters: Mapping[str, str]) -> Select:
-    """``SELECT <model>.id, <model>.accession`` with the filters applied (resolved to ids)."""
+def _id_query(conn: Connection, resource: str, filters: Mapping[str, str], hidden: Hidden) -> Select:
+    """``SELECT <model>.id, <model>.accession`` with the filters applied (resolved to ids) and the
+    ``hidden`` projects' rows left out."""
     model = RESOURCES[resource].model
     query = select(model.id, model.accession).select_from(model)  # kept by with_only_columns(count())
     joined: set = set()
+    by_parent = False
     for name, value in filters.items():
         if name in _PARENT_MODEL:
-            parent_id = resolve(conn, name, value)
+            parent_id = resolve(conn, name, value, hidden)  # a hidden parent is unknown (404)
+            by_parent = True
             path, column = _PARENT_PATHS[(resource, name)]
             for table in path:
                 if table not in joined:
@@ -162,23 +187,26 @@ def _id_query(conn: Connection, resource: str, filters: Mapping[str, str]) -> Se
             query = query.where(Run.file_type == value)
         else:
             raise ValueError(f"unknown filter {name!r} for {resource}")
-    return query
+    clause = None if by_parent else exclude(resource, hidden)  # a visible parent: all its rows are
+    return query if clause is None else query.where(clause)
 
 
-def count(conn: Connection, resource: str, filters: Mapping[str, str] | None = None) -> int:
-    query = _id_query(conn, resource, filters or {})
+def count(conn: Connection, resource: str, filters: Mapping[str, str] | None = None, *,
+          viewer: Viewer = ANONYMOUS) -> int:
+    query = _id_query(conn, resource, filters or {}, hidden_projects(conn, viewer))
     return conn.execute(query.with_only_columns(func.count())).scalar_one()
 
 
 def list_page(
-    conn: Connection, resource: str, filters: Mapping[str, str] | None, page: int, per_page: int
+    conn: Connection, resource: str, filters: Mapping[str, str] | None, page: int, per_page: int, *,
+    viewer: Viewer = ANONYMOUS,
 ) -> tuple[list[Mapping[str, Any]], int]:
-    """One page of records (ordered by accession) and the total count.
+    """One page of records (ordered by accession) and the total count, as ``viewer`` sees them.
 
-    Raises UnknownAccession when a filter names an accession that does not exist.
+    Raises UnknownAccession when a filter names an accession that does not exist (or is hidden).
     """
     model = RESOURCES[resource].model
-    ids_query = _id_query(conn, resource, filters or {})
+    ids_query = _id_query(conn, resource, filters or {}, hidden_projects(conn, viewer))
     total = conn.execute(ids_query.with_only_columns(func.count()).order_by(None)).scalar_one()
     offset = (page - 1) * per_page
     if offset >= total:
@@ -203,21 +231,25 @@ def list_page(
     return list(rows), total
 
 
-def get_record(conn: Connection, resource: str, accession: str) -> Mapping[str, Any]:
+def get_record(conn: Connection, resource: str, accession: str, *,
+               viewer: Viewer = ANONYMOUS) -> Mapping[str, Any]:
     res = RESOURCES[resource]
     if not _storable(accession):
         raise UnknownAccession(res.what, accession)
     row = conn.execute(res.record().where(res.model.accession == accession)).mappings().first()
     if row is None:
         raise UnknownAccession(res.what, accession)
+    hidden = hidden_projects(conn, viewer)
+    if hidden and row["accession" if resource == "projects" else "project_accession"] in hidden.accessions:
+        raise UnknownAccession(res.what, accession)
     return row
 
 
 # --- QC ------------------------------------------------------------------------
 
-def qc_reports(conn: Connection, run_accession: str) -> list[Mapping[str, Any]]:
+def qc_reports(conn: Connection, run_accession: str, *, viewer: Viewer = ANONYMOUS) -> list[Mapping[str, Any]]:
     """The run's QC reports, most recent first (raises UnknownAccession)."""
-    run_id = resolve(conn, "run", run_accession)
+    run_id = resolve(conn, "run", run_accession, hidden_projects(conn, viewer))
     return list(conn.execute(
         select(QCReport.tool, QCReport.status, QCReport.summary, QCReport.report_path, QCReport.created_at)
         .where(QCReport.run_id == run_id)
@@ -225,9 +257,10 @@ def qc_reports(conn: Connection, run_accession: str) -> list[Mapping[str, Any]]:
     ).mappings())
 
 
-def qc_report_path(conn: Connection, run_accession: str, name: str) -> str | None:
+def qc_report_path(conn: Connection, run_accession: str, name: str, *,
+                   viewer: Viewer = ANONYMOUS) -> str | None:
     """The stored report_path of the run's report file called ``name`` (its base name)."""
-    run_id = resolve(conn, "run", run_accession)
+    run_id = resolve(conn, "run", run_accession, hidden_projects(conn, viewer))
     for path in conn.execute(
         select(QCReport.report_path).where(QCReport.run_id == run_id, QCReport.report_path.is_not(None))
         .order_by(QCReport.id.desc())
@@ -249,13 +282,14 @@ FILEREPORT_FIELDS = (
 _KIND_WHAT = {"PRJ": "project", "SAM": "sample", "EXP": "experiment", "RUN": "run"}
 
 
-def filereport_scope(conn: Connection, accession: str) -> tuple[str, int]:
-    """(``project``/``sample``/``experiment``/``run``, id) for any accession, else UnknownAccession."""
+def filereport_scope(conn: Connection, accession: str, *, viewer: Viewer = ANONYMOUS) -> tuple[str, int]:
+    """(``project``/``sample``/``experiment``/``run``, id) for any accession, else UnknownAccession
+    (also for one in a project hidden from ``viewer``: every row of a scope shares its project)."""
     parsed = parse_accession(accession)
     if parsed is None or parsed[0] not in _KIND_WHAT:
         raise UnknownAccession("project, sample, experiment or run", accession)
     what = _KIND_WHAT[parsed[0]]
-    return what, resolve(conn, what, accession)
+    return what, resolve(conn, what, accession, hidden_projects(conn, viewer))
 
 
 def filereport_rows(
