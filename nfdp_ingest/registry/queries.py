@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 
 from .accessions import accession_order, parse_accession
 from .models import Experiment, Project, QCReport, Run, Sample
-from .visibility import ANONYMOUS, NOTHING_HIDDEN, Hidden, Viewer, exclude, hidden_projects
+from .visibility import ANONYMOUS, Viewer, exclude, hidden_projects, may_see
 
 
 class UnknownAccession(LookupError):
@@ -39,6 +39,9 @@ class UnknownAccession(LookupError):
 
 
 # --- record selects (the API's field names) ---------------------------------
+
+# Read with every record (its project is joined anyway) to check the embargo without a query.
+_PROJECT_VISIBILITY = (Project.id.label("project_id"), Project.release_date.label("project_release_date"))
 
 def _project_select() -> Select:
     return select(
@@ -54,7 +57,7 @@ def _sample_select() -> Select:
             Sample.alias, Sample.organism, Sample.tax_id, Sample.checklist_id,
             Sample.collection_date, Sample.geographic_location, Sample.breed, Sample.host,
             Sample.tissue, Sample.sex, Sample.developmental_stage, Sample.attributes,
-            Sample.created_at,
+            Sample.created_at, *_PROJECT_VISIBILITY,
         )
         .join(Project, Sample.project_id == Project.id)
     )
@@ -67,7 +70,7 @@ def _experiment_select() -> Select:
             Sample.accession.label("sample_accession"), Project.accession.label("project_accession"),
             Experiment.platform, Experiment.instrument_model, Experiment.library_strategy,
             Experiment.library_source, Experiment.library_selection, Experiment.library_layout,
-            Experiment.insert_size, Experiment.library_name, Experiment.created_at,
+            Experiment.insert_size, Experiment.library_name, Experiment.created_at, *_PROJECT_VISIBILITY,
         )
         .join(Sample, Experiment.sample_id == Sample.id)
         .join(Project, Sample.project_id == Project.id)
@@ -82,6 +85,7 @@ def _run_select() -> Select:
             Experiment.accession.label("experiment_accession"),
             Sample.accession.label("sample_accession"), Project.accession.label("project_accession"),
             Run.filename, Run.file_path, Run.checksum_sha256, Run.read_direction, Run.mate_accession,
+            *_PROJECT_VISIBILITY,
         )
         .join(Experiment, Run.experiment_id == Experiment.id)
         .join(Sample, Experiment.sample_id == Sample.id)
@@ -127,22 +131,22 @@ _UP = {"project": (), "sample": ((Project, Sample.project_id == Project.id),),
                (Project, Sample.project_id == Project.id))}
 
 
-def resolve(conn: Connection, what: str, accession: str, hidden: Hidden = NOTHING_HIDDEN) -> int:
+def resolve(conn: Connection, what: str, accession: str, viewer: Viewer = ANONYMOUS) -> int:
     """The id of the ``what`` (project/sample/experiment/run) with this accession; UnknownAccession
-    when there is none, or when it belongs to a ``hidden`` (embargoed) project."""
+    when there is none, or when it belongs to a project under embargo for ``viewer``."""
     model = _MODEL[what]
     if not _storable(accession):
         raise UnknownAccession(what, accession)
-    if not hidden:  # nothing embargoed for this reader: the plain index lookup
+    if viewer.admin:  # sees everything: the plain index lookup
         found = conn.execute(select(model.id).where(model.accession == accession)).scalar()
         if found is None:
             raise UnknownAccession(what, accession)
         return found
-    query = select(model.id, Project.id).select_from(model)
-    for table, on in _UP[what]:
+    query = select(model.id, Project.id, Project.release_date).select_from(model)
+    for table, on in _UP[what]:  # primary-key joins up to the project: one row, no extra query
         query = query.join(table, on)
     row = conn.execute(query.where(model.accession == accession)).first()
-    if row is None or row[1] in hidden.ids:
+    if row is None or not may_see(viewer, row[1], row[2]):
         raise UnknownAccession(what, accession)
     return row[0]
 
@@ -160,16 +164,16 @@ _PARENT_PATHS = {
 _JOIN_ON = {Experiment: Run.experiment_id == Experiment.id, Sample: Experiment.sample_id == Sample.id}
 
 
-def _id_query(conn: Connection, resource: str, filters: Mapping[str, str], hidden: Hidden) -> Select:
+def _id_query(conn: Connection, resource: str, filters: Mapping[str, str], viewer: Viewer) -> Select:
     """``SELECT <model>.id, <model>.accession`` with the filters applied (resolved to ids) and the
-    ``hidden`` projects' rows left out."""
+    rows of projects under embargo for ``viewer`` left out."""
     model = RESOURCES[resource].model
     query = select(model.id, model.accession).select_from(model)  # kept by with_only_columns(count())
     joined: set = set()
     by_parent = False
     for name, value in filters.items():
         if name in _PARENT_MODEL:
-            parent_id = resolve(conn, name, value, hidden)  # a hidden parent is unknown (404)
+            parent_id = resolve(conn, name, value, viewer)  # a hidden parent is unknown (404)
             by_parent = True
             path, column = _PARENT_PATHS[(resource, name)]
             for table in path:
@@ -187,13 +191,14 @@ def _id_query(conn: Connection, resource: str, filters: Mapping[str, str], hidde
             query = query.where(Run.file_type == value)
         else:
             raise ValueError(f"unknown filter {name!r} for {resource}")
-    clause = None if by_parent else exclude(resource, hidden)  # a visible parent: all its rows are
+    # a visible parent: all its rows are visible; else leave the hidden projects' rows out
+    clause = None if by_parent else exclude(resource, hidden_projects(conn, viewer))
     return query if clause is None else query.where(clause)
 
 
 def count(conn: Connection, resource: str, filters: Mapping[str, str] | None = None, *,
           viewer: Viewer = ANONYMOUS) -> int:
-    query = _id_query(conn, resource, filters or {}, hidden_projects(conn, viewer))
+    query = _id_query(conn, resource, filters or {}, viewer)
     return conn.execute(query.with_only_columns(func.count())).scalar_one()
 
 
@@ -206,7 +211,7 @@ def list_page(
     Raises UnknownAccession when a filter names an accession that does not exist (or is hidden).
     """
     model = RESOURCES[resource].model
-    ids_query = _id_query(conn, resource, filters or {}, hidden_projects(conn, viewer))
+    ids_query = _id_query(conn, resource, filters or {}, viewer)
     total = conn.execute(ids_query.with_only_columns(func.count()).order_by(None)).scalar_one()
     offset = (page - 1) * per_page
     if offset >= total:
@@ -239,8 +244,8 @@ def get_record(conn: Connection, resource: str, accession: str, *,
     row = conn.execute(res.record().where(res.model.accession == accession)).mappings().first()
     if row is None:
         raise UnknownAccession(res.what, accession)
-    hidden = hidden_projects(conn, viewer)
-    if hidden and row["accession" if resource == "projects" else "project_accession"] in hidden.accessions:
+    project = ("id", "release_date") if resource == "projects" else ("project_id", "project_release_date")
+    if not may_see(viewer, row[project[0]], row[project[1]]):
         raise UnknownAccession(res.what, accession)
     return row
 
@@ -249,7 +254,7 @@ def get_record(conn: Connection, resource: str, accession: str, *,
 
 def qc_reports(conn: Connection, run_accession: str, *, viewer: Viewer = ANONYMOUS) -> list[Mapping[str, Any]]:
     """The run's QC reports, most recent first (raises UnknownAccession)."""
-    run_id = resolve(conn, "run", run_accession, hidden_projects(conn, viewer))
+    run_id = resolve(conn, "run", run_accession, viewer)
     return list(conn.execute(
         select(QCReport.tool, QCReport.status, QCReport.summary, QCReport.report_path, QCReport.created_at)
         .where(QCReport.run_id == run_id)
@@ -260,7 +265,7 @@ def qc_reports(conn: Connection, run_accession: str, *, viewer: Viewer = ANONYMO
 def qc_report_path(conn: Connection, run_accession: str, name: str, *,
                    viewer: Viewer = ANONYMOUS) -> str | None:
     """The stored report_path of the run's report file called ``name`` (its base name)."""
-    run_id = resolve(conn, "run", run_accession, hidden_projects(conn, viewer))
+    run_id = resolve(conn, "run", run_accession, viewer)
     for path in conn.execute(
         select(QCReport.report_path).where(QCReport.run_id == run_id, QCReport.report_path.is_not(None))
         .order_by(QCReport.id.desc())
@@ -289,7 +294,7 @@ def filereport_scope(conn: Connection, accession: str, *, viewer: Viewer = ANONY
     if parsed is None or parsed[0] not in _KIND_WHAT:
         raise UnknownAccession("project, sample, experiment or run", accession)
     what = _KIND_WHAT[parsed[0]]
-    return what, resolve(conn, what, accession, hidden_projects(conn, viewer))
+    return what, resolve(conn, what, accession, viewer)
 
 
 def filereport_rows(

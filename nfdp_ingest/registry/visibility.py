@@ -4,11 +4,13 @@ A project whose ``release_date`` is in the future (UTC) is embargoed: only admin
 and tokens of that project see it. For everyone else the project and everything
 under it does not exist — not in lists, records, filters, counts or file reports.
 
-The hidden set is computed once per query from the (indexed) release dates: on a
-platform where nothing is under embargo it is empty and the read queries are
-exactly what they were without embargo. A filter on a visible parent needs no row
-filter either (all its children share its project); only unfiltered lists exclude
-the hidden projects' rows.
+A single record (and a list's parent filter, a file report's scope) is checked
+with its own row: the record query joins its project anyway, so reading the
+project's id and release date with it costs no extra query (``may_see``). A
+filter on a visible parent needs no row filter (all its children share its
+project). Only lists without a parent filter need the hidden set, computed from
+the (indexed) release dates; where nothing is under embargo it is empty and the
+list query is exactly what it was without embargo.
 """
 
 from __future__ import annotations
@@ -67,6 +69,11 @@ def hidden_projects(conn: Connection, viewer: Viewer, on: date | None = None) ->
 
 def is_embargoed(release_date: date | None, on: date | None = None) -> bool:
     return release_date is not None and release_date > (on or today())
+
+
+def may_see(viewer: Viewer, project_id: int, release_date: date | None) -> bool:
+    """Whether ``viewer`` sees a record of this project (its id and release date, read with the record)."""
+    return viewer.admin or not is_embargoed(release_date) or project_id in viewer.project_ids
 
 
 def exclude(resource: str, hidden: Hidden) -> ColumnElement[bool] | None:
