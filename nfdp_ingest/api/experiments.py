@@ -11,8 +11,8 @@ from ..registry import queries
 from ..registry.db import transaction
 from ..registry.experiments import create_experiment as insert_experiment
 from ..registry.models import EXPERIMENT_FIELDS
-from . import serializers
 from ..registry.visibility import EVERYONE
+from . import serializers
 from .access import require, viewer_of
 from .common import ApiError, json_response, state
 from .models import Experiment, ExperimentCreate

@@ -169,10 +169,13 @@ class TokenInfo:
     revoked_at: datetime | None
 
     def as_dict(self) -> dict:
-        iso = (lambda v: v.isoformat(timespec="seconds") if v else None)
         return {"name": self.name, "role": self.role, "projects": self.projects, "status": self.status,
-                "created_at": iso(self.created_at), "expires_at": iso(self.expires_at),
-                "last_used_at": iso(self.last_used_at), "revoked_at": iso(self.revoked_at)}
+                "created_at": _iso(self.created_at), "expires_at": _iso(self.expires_at),
+                "last_used_at": _iso(self.last_used_at), "revoked_at": _iso(self.revoked_at)}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
 
 
 def status(token: ApiToken, now: datetime | None = None) -> str:

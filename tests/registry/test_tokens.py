@@ -6,13 +6,13 @@ import hashlib
 from datetime import timedelta
 
 import pytest
-from tests.factories import make_project
 from sqlalchemy import select
 
 from nfdp_ingest.errors import InvalidInput, UsageError
 from nfdp_ingest.registry import tokens
 from nfdp_ingest.registry.db import transaction
 from nfdp_ingest.registry.models import ApiToken, ApiTokenProject, utcnow
+from tests.factories import make_project
 
 
 @pytest.fixture

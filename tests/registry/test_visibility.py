@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.factories import make_experiment, make_project, make_qc, make_run, make_sample
 
 from nfdp_ingest.export.filereport import file_report
 from nfdp_ingest.registry import queries
 from nfdp_ingest.registry.db import transaction
-from nfdp_ingest.registry.visibility import ANONYMOUS, EVERYONE, Viewer, hidden_projects, is_embargoed
+from nfdp_ingest.registry.visibility import (
+    ANONYMOUS,
+    EVERYONE,
+    Viewer,
+    hidden_projects,
+    is_embargoed,
+)
+from tests.factories import make_experiment, make_project, make_qc, make_run, make_sample
 
 TODAY = datetime.now(UTC).date()
 
