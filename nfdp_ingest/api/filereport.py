@@ -9,15 +9,15 @@ from ..registry.queries import UnknownAccession
 from .access import viewer
 from .common import ApiError, state
 from .models import FileReportRow
-from .spec import doc
+from .spec import BAD_TOKEN, READ_SECURITY, doc
 
 bp = Blueprint("filereport", __name__)
 
 
 @bp.get("/filereport")
-@doc("filereport", list[FileReportRow], op="filereport", errors={
-    400: "Missing accession, unknown format or field",
-    404: "No project, sample, experiment or run with this accession"})
+@doc("filereport", list[FileReportRow], op="filereport", security=READ_SECURITY, errors={
+    400: "Missing accession, unknown format or field", 401: BAD_TOKEN,
+    404: "No project, sample, experiment or run with this accession (or it is under embargo)"})
 def filereport():
     """One row per run file under a project, sample, experiment or run (streamed)"""
     accession = (request.args.get("accession") or "").strip()
