@@ -76,22 +76,32 @@ def may_see(viewer: Viewer, project_id: int, release_date: date | None) -> bool:
     return viewer.admin or not is_embargoed(release_date) or project_id in viewer.project_ids
 
 
-def exclude(resource: str, hidden: Hidden) -> ColumnElement[bool] | None:
-    """A WHERE clause keeping only ``resource`` rows outside the hidden projects (None: nothing hidden).
-
-    Runs and experiments reach their project through small subqueries on the
-    parent ids, so the list query keeps its own table and index order.
-    """
-    if not hidden:
-        return None
-    ids = sorted(hidden.ids)
+def _in_hidden(resource: str, ids: list[int]) -> ColumnElement[bool]:
+    """``resource`` rows of the projects ``ids``: runs and experiments reach their project
+    through small subqueries on the parent ids, so a query keeps its own table and index order."""
     if resource == "projects":
-        return Project.id.not_in(ids)
+        return Project.id.in_(ids)
     if resource == "samples":
-        return Sample.project_id.not_in(ids)
+        return Sample.project_id.in_(ids)
     hidden_samples = select(Sample.id).where(Sample.project_id.in_(ids))
     if resource == "experiments":
-        return Experiment.sample_id.not_in(hidden_samples)
+        return Experiment.sample_id.in_(hidden_samples)
     if resource == "runs":
-        return Run.experiment_id.not_in(select(Experiment.id).where(Experiment.sample_id.in_(hidden_samples)))
+        return Run.experiment_id.in_(select(Experiment.id).where(Experiment.sample_id.in_(hidden_samples)))
     raise ValueError(f"no visibility rule for {resource!r}")
+
+
+def exclude(resource: str, hidden: Hidden) -> ColumnElement[bool] | None:
+    """A WHERE clause keeping only ``resource`` rows outside the hidden projects (None: nothing hidden)."""
+    if not hidden:
+        return None
+    return ~_in_hidden(resource, sorted(hidden.ids))
+
+
+def only_hidden(resource: str, hidden: Hidden) -> ColumnElement[bool] | None:
+    """The complement of ``exclude``: the rows of the hidden projects. A list's total is
+    counted as all rows minus these, which reads only the (indexed) hidden part instead
+    of checking every row of a big table."""
+    if not hidden:
+        return None
+    return _in_hidden(resource, sorted(hidden.ids))
