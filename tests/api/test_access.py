@@ -206,3 +206,25 @@ def test_token_cli_roles_projects_expiry_and_list(cli_env, engine, embargo):
     assert text[0].split("\t") == ["name", "role", "projects", "status", "created", "expires", "last used"]
     assert text[1].split("\t")[:4] == ["lab", "curator", f"{a},{embargo.hidden.project}", "active"]
     assert "token_hash" not in json.dumps(listed)
+
+
+def test_a_real_server_logs_no_secret(cli_env, engine, embargo, holders, tmp_path):
+    import requests
+
+    from .helpers import serve, stop
+
+    log = tmp_path / "serve.log"
+    proc, base = serve(dict(cli_env, NFDP_LOG_LEVEL="DEBUG"), log=log)
+    try:
+        wrong = "nfdp_" + "z" * 43
+        for secret in [*holders.values(), wrong]:
+            requests.get(f"{base}/api/v1/projects/{embargo.hidden.project}", headers=bearer(secret), timeout=10)
+            requests.post(f"{base}/api/v1/experiments/", json=dict(BODY, sample_accession=embargo.demo.samples[0]),
+                          headers=bearer(secret), timeout=10)
+            requests.get(f"{base}/api/v1/runs/", cookies={"nfdp_token": secret}, timeout=10)
+    finally:
+        stop(proc)
+    text = log.read_text()
+    assert "/api/v1/experiments/" in text  # the server did log the requests
+    for secret in [*holders.values(), wrong]:
+        assert secret not in text
