@@ -52,6 +52,7 @@ class UnknownAccession(LookupError):
 # Read with every record (its project is joined anyway) to check the embargo without a query.
 _PROJECT_VISIBILITY = (Project.id.label("project_id"), Project.release_date.label("project_release_date"))
 
+
 def _project_select() -> Select:
     return select(
         Project.id, Project.accession, Project.title, Project.description,
