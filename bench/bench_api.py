@@ -9,6 +9,10 @@ batches. Then starts ``nfdp-ingest serve`` on a free port and measures p50/p99 o
 GET /runs/{acc}, /runs/?page=1, a page near the end, a middle page, /filereport for the
 100,000-run project, and req/s of 8 concurrent clients for 10 s. Prints a table, then
 one JSON line per measurement. Targets: /runs/{acc} p99 < 15 ms; deep page ≤ 2× page 1.
+
+``--embargo`` puts the last project (runs 900,001-1,000,000) under embargo first: the
+anonymous lists then leave its rows out, single runs are drawn from the visible ones, and
+GET /runs/{acc} is measured once more with a submitter token of NFDP-PRJ-000001.
 """
 
 from __future__ import annotations
@@ -24,18 +28,19 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import requests
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nfdp_ingest.registry import db  # noqa: E402
+from nfdp_ingest.registry import db, tokens  # noqa: E402
 from nfdp_ingest.registry.models import (  # noqa: E402
     AccessionCounter,
+    ApiToken,
     Experiment,
     Project,
     Run,
@@ -95,6 +100,21 @@ def build(url: str, runs: int) -> None:
     print(f"built {runs:,} runs in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
 
 
+def set_embargo(url: str, on: bool) -> str | None:
+    """The last project under embargo (or none); with it, a submitter token of project 1 → its secret."""
+    engine = db.make_engine(url)
+    with db.transaction(engine) as s:
+        s.execute(update(Project).values(release_date=None))
+        s.execute(delete(ApiToken).where(ApiToken.name == "bench"))
+        secret = None
+        if on:
+            s.execute(update(Project).where(Project.accession == acc("PRJ", PROJECTS))
+                      .values(release_date=datetime.now().date() + timedelta(days=365)))
+            secret = tokens.create(s, "bench", "submitter", [acc("PRJ", 1)])
+    engine.dispose()
+    return secret
+
+
 def run_count(url: str) -> int:
     try:
         engine = db.make_engine(url)
@@ -129,11 +149,11 @@ def start_server(url: str, workers: int, data_dir: Path) -> tuple[subprocess.Pop
     raise SystemExit(f"server did not start; see {data_dir / 'serve.log'}")
 
 
-def timed(session: requests.Session, url: str, n: int, expect: int = 200) -> list[float]:
+def timed(session: requests.Session, url: str, n: int, expect: int = 200, headers=None) -> list[float]:
     out = []
     for _ in range(n):
         t = time.perf_counter()
-        r = session.get(url() if callable(url) else url)
+        r = session.get(url() if callable(url) else url, headers=headers)
         out.append((time.perf_counter() - t) * 1000)
         assert r.status_code == expect, (r.status_code, r.text[:200])
         if "page=" in r.url:  # a list page must be full: a fast empty page proves nothing
@@ -182,23 +202,27 @@ def main() -> None:
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--workers", type=int, default=1, help="server processes (gunicorn when > 1)")
     ap.add_argument("--samples", type=int, default=300, help="sequential requests per single-record measure")
+    ap.add_argument("--embargo", action="store_true", help="put the last project under embargo first")
     args = ap.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     url = args.db or f"sqlite:///{(args.dir / 'bench.sqlite3').resolve()}"
     if args.rebuild or run_count(url) != args.runs:
         build(url, args.runs)
+    db.upgrade(db.make_engine(url))  # a database built by an older version
+    secret = set_embargo(url, args.embargo)
     runs = args.runs
+    visible = runs - runs // PROJECTS if args.embargo else runs  # the last project's runs are hidden
     proc, base = start_server(url, args.workers, args.dir)
     results = []
     try:
         s = requests.Session()
         rnd = random.Random(1)
         per_page = 20
-        last_page = -(-runs // per_page)
+        last_page = -(-visible // per_page)  # of what an anonymous reader sees
         timed(s, f"{base}/api/v1/runs/?page=1", 20)  # warm up
         timed(s, f"{base}/api/v1/runs/?page={last_page - 1}", 5)
         measures = [
-            ("GET /runs/{acc}", lambda: f"{base}/api/v1/runs/{acc('RUN', rnd.randint(1, runs))}", args.samples),
+            ("GET /runs/{acc}", lambda: f"{base}/api/v1/runs/{acc('RUN', rnd.randint(1, visible))}", args.samples),
             ("GET /runs/?page=1", f"{base}/api/v1/runs/?page=1", 100),
             (f"GET /runs/?page={last_page - 1} (near end)", f"{base}/api/v1/runs/?page={last_page - 1}", 100),
             (f"GET /runs/?page={last_page // 2} (middle)", f"{base}/api/v1/runs/?page={last_page // 2}", 20),
@@ -208,6 +232,11 @@ def main() -> None:
             lat = timed(s, target, n)
             results.append({"measure": name, "n": n, "p50_ms": round(statistics.median(lat), 2),
                             "p99_ms": round(pct(lat, 0.99), 2)})
+        if secret:
+            lat = timed(s, lambda: f"{base}/api/v1/runs/{acc('RUN', rnd.randint(1, visible))}", args.samples,
+                        headers={"Authorization": f"Bearer {secret}"})
+            results.append({"measure": "GET /runs/{acc} with a token", "n": args.samples,
+                            "p50_ms": round(statistics.median(lat), 2), "p99_ms": round(pct(lat, 0.99), 2)})
         project_runs = runs // PROJECTS
         for fmt in ("json", "tsv"):
             lat, size = [], 0
@@ -220,7 +249,7 @@ def main() -> None:
             results.append({"measure": f"GET /filereport {fmt} ({project_runs:,} runs, {size / 1e6:.0f} MB)",
                             "n": 3, "p50_ms": round(statistics.median(lat), 1), "p99_ms": round(max(lat), 1),
                             "rows_per_s": round(project_runs / (statistics.median(lat) / 1000))})
-        rps, p99 = throughput(base, runs)
+        rps, p99 = throughput(base, visible)
         results.append({"measure": "8 clients x 10 s GET /runs/{acc}", "req_per_s": round(rps, 1),
                         "p99_ms": round(p99, 2)})
     finally:
@@ -235,7 +264,9 @@ def main() -> None:
         "deep page p50 <= 2x page 1": deep["p50_ms"] <= 2 * first["p50_ms"],
     }
     backend = "postgresql" if "postgres" in url else "sqlite"
-    print(f"\nAPI benchmark: {runs:,} runs, {backend}, {args.workers} server worker(s), {os.cpu_count()} cores")
+    embargo = ", last project under embargo" if args.embargo else ""
+    print(f"\nAPI benchmark: {runs:,} runs, {backend}, {args.workers} server worker(s), {os.cpu_count()} cores"
+          f"{embargo}")
     print(f"{'measure':<52} {'p50 ms':>9} {'p99 ms':>9} {'other':>16}")
     for r in results:
         other = (f"{r['req_per_s']} req/s" if "req_per_s" in r else
@@ -244,7 +275,8 @@ def main() -> None:
     for k, ok in verdict.items():
         print(f"target {k}: {'met' if ok else 'MISSED'}")
     for r in results:
-        print(json.dumps({"bench": "api", "backend": backend, "runs": runs, "workers": args.workers, **r}))
+        print(json.dumps({"bench": "api", "backend": backend, "runs": runs, "workers": args.workers,
+                          "embargo": args.embargo, **r}))
     print(json.dumps({"bench": "api", "backend": backend, "targets": verdict}))
 
 

@@ -98,9 +98,11 @@ def make_qc(session: Session, run: Run, **kw: Any) -> QCReport:
     return report
 
 
-def make_token(engine: Engine, name: str = "tests") -> str:
+def make_token(engine: Engine, name: str = "tests", role: str = "admin", projects: tuple[str, ...] = (),
+               lifetime: timedelta | None = None) -> str:
+    """A token's secret (default: an admin, as every token was before roles)."""
     with transaction(engine) as session:
-        return tokens.create(session, name)
+        return tokens.create(session, name, role, projects, lifetime)
 
 
 @dataclass
@@ -162,3 +164,31 @@ def demo_tree(engine: Engine, *, qc_dir: Path | None = None, samples: int = 2,
         tree.projects.append(other.accession)
         tree.empty_project = other.accession
     return tree
+
+
+@dataclass
+class Branch:
+    """One project with one sample, one experiment and a pair of runs (the first with a QC report file)."""
+
+    project: str
+    sample: str
+    experiment: str
+    runs: list[str]
+    qc_file: str = "fastqc_report.html"
+
+
+def project_branch(engine: Engine, *, title: str, release_date=None, qc_dir: Path | None = None) -> Branch:
+    """A small project subtree; ``release_date`` in the future puts it under embargo."""
+    with transaction(engine) as s:
+        project = make_project(s, title=title, release_date=release_date)
+        sample = make_sample(s, project)
+        exp = make_experiment(s, sample)
+        runs = [make_run(s, exp, read_direction=d) for d in ("forward", "reverse")]
+        path = None
+        if qc_dir is not None:
+            target = Path(qc_dir) / runs[0].accession / "fastqc_report.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(f"<html><body>{title} QC</body></html>\n")
+            path = str(target.resolve())
+        make_qc(s, runs[0], report_path=path)
+        return Branch(project.accession, sample.accession, exp.accession, [r.accession for r in runs])

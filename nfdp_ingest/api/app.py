@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None, *, runner=None, resume_jobs: bo
     app.url_map.merge_slashes = False  # "/runs//" is a 404, never a redirect
     app.extensions["nfdp"] = ApiState(settings)
 
-    from . import (drs, ena, experiments, filereport, meta, projects, qcfiles, runfiles, runs, samples,
+    from . import (access, drs, ena, experiments, filereport, meta, projects, qcfiles, runfiles, runs, samples,
                    samplesheets, search, staging, staging_uploads, submissions)
 
     # staging_uploads first: /staging/uploads/… must not be taken for a file called "uploads"
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, *, runner=None, resume_jobs: bo
     app.register_blueprint(drs.bp, url_prefix=drs.PREFIX)  # GA4GH DRS 1.2
     app.extensions["nfdp_runner"] = runner
     app.register_blueprint(qcfiles.bp)  # /qc/<run>/<file>, the report_url the seed shows
+    app.after_request(access.record_use)  # a token's last_used_at, outside the view's transactions
     _error_handlers(app)
     if resume_jobs:
         from ..jobs.submission import resume_pending

@@ -12,6 +12,7 @@ from .. import __version__
 from ..export import drs as drs_export
 from ..export import lookup
 from . import spec
+from .access import viewer
 from .common import json_response, state
 from .drs_models import AccessRequest, AccessURL, DrsError, DrsObject, ObjectRequest, ServiceInfo
 
@@ -78,7 +79,8 @@ def _object(object_id: str):
     expand = _expand()
     with state().read_engine.connect() as conn:
         try:
-            body = drs_export.get_object(conn, object_id, _host(), state().settings.storage, expand=expand)
+            body = drs_export.get_object(conn, object_id, _host(), state().settings.storage, expand=expand,
+                                         viewer=viewer(conn))
         except lookup.UnknownAccession:
             raise DrsFailure(404, f"no DRS object with id {object_id[:100]!r}") from None
     return json_response(body)
@@ -104,7 +106,7 @@ def _access(object_id: str, access_id: str):
     st = state()
     with st.read_engine.connect() as conn:
         try:
-            kind, row = lookup.find_record(conn, object_id)
+            kind, row = lookup.find_record(conn, object_id, viewer=viewer(conn))
         except lookup.UnknownAccession:
             raise DrsFailure(404, f"no DRS object with id {object_id[:100]!r}") from None
     if kind != "run":

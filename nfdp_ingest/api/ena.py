@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Blueprint
 
 from ..ena.state import summary
+from ..registry import queries
 from ..registry.queries import _storable
+from .access import viewer
 from .common import ApiError, json_response, state
 from .models import EnaExchange, EnaStatus, fields_of
 from .serializers import iso
@@ -25,6 +27,10 @@ def project_ena(accession: str):
     if not _storable(accession):
         raise ApiError(404, f"no project with accession {accession!r}")
     with state().read_engine.connect() as conn:
+        try:  # a project under embargo is unknown to those who may not see it
+            queries.resolve(conn, "project", accession, viewer(conn))
+        except queries.UnknownAccession:
+            raise ApiError(404, f"no project with accession {accession!r}") from None
         found = summary(conn, accession)
     if found is None:
         raise ApiError(404, f"no project with accession {accession!r}")

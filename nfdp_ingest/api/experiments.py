@@ -11,8 +11,9 @@ from ..registry import queries
 from ..registry.db import transaction
 from ..registry.experiments import create_experiment as insert_experiment
 from ..registry.models import EXPERIMENT_FIELDS
+from ..registry.visibility import EVERYONE
 from . import serializers
-from .auth import bearer_secret, require_token
+from .access import require, viewer_of
 from .common import ApiError, json_response, state
 from .models import Experiment, ExperimentCreate
 from .resources import get_view, list_view
@@ -83,24 +84,30 @@ def parse_body(body: object) -> dict:
 @bp.post("/experiments/")
 @doc("experiments", (Experiment, "Created"), 201, op="create_experiment", json=ExperimentCreate,
      security={"bearerAuth": []}, errors={
-         400: "The body is not a JSON object", 401: "Missing, unknown or revoked bearer token",
-         404: "No sample with this accession",
+         400: "The body is not a JSON object", 401: "Missing, unknown, expired or revoked bearer token",
+         403: "The token's role may not create experiments, or not in the sample's project",
+         404: "No sample with this accession (or one the token may not see)",
          422: "A field is missing or invalid (named in detail and errors)"})
 def create_experiment():
-    """Create an experiment"""
-    secret = bearer_secret()
+    """Create an experiment (a curator token of the sample's project, or an admin token)"""
     st = state()
     # Check the token on the read engine first: a bad token never takes the write lock.
     with Session(st.read_engine) as session:
-        require_token(session, secret)
-    fields = parse_body(request.get_json(force=True, silent=True))
+        token = require(session, "create_experiment")
+        fields = parse_body(request.get_json(force=True, silent=True))
+        try:  # a sample of an embargoed project the token may not see is unknown
+            project = queries.get_record(session.connection(), "samples", fields["sample_accession"],
+                                         viewer=viewer_of(token))["project_accession"]
+        except queries.UnknownAccession as exc:
+            raise ApiError(404, str(exc)) from None
+        require(session, "create_experiment", project)
     with transaction(st.write_engine) as session:
-        require_token(session, secret, touch=True)
+        require(session, "create_experiment", project)  # again: a token revoked meanwhile stops here
         try:
             accession = insert_experiment(session, fields)
         except queries.UnknownAccession as exc:
             raise ApiError(404, str(exc)) from None
     with st.read_engine.connect() as conn:
-        row = queries.get_record(conn, "experiments", accession)
+        row = queries.get_record(conn, "experiments", accession, viewer=EVERYONE)
     return json_response(serializers.record("experiments", row), 201,
                          {"Location": url_for("experiments.get_experiment", accession=accession)})

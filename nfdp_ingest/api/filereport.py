@@ -6,17 +6,18 @@ from flask import Blueprint, Response, request
 
 from ..export.filereport import file_report
 from ..registry.queries import UnknownAccession
+from .access import viewer
 from .common import ApiError, state
 from .models import FileReportRow
-from .spec import doc
+from .spec import BAD_TOKEN, READ_SECURITY, doc
 
 bp = Blueprint("filereport", __name__)
 
 
 @bp.get("/filereport")
-@doc("filereport", list[FileReportRow], op="filereport", errors={
-    400: "Missing accession, unknown format or field",
-    404: "No project, sample, experiment or run with this accession"})
+@doc("filereport", list[FileReportRow], op="filereport", security=READ_SECURITY, errors={
+    400: "Missing accession, unknown format or field", 401: BAD_TOKEN,
+    404: "No project, sample, experiment or run with this accession (or it is under embargo)"})
 def filereport():
     """One row per run file under a project, sample, experiment or run (streamed)"""
     accession = (request.args.get("accession") or "").strip()
@@ -24,9 +25,11 @@ def filereport():
         raise ApiError(400, "the accession parameter is required (a project, sample, experiment or run)")
     fmt = (request.args.get("format") or "json").strip().lower()
     st = state()
+    with st.read_engine.connect() as conn:
+        who = viewer(conn)
     try:
         body = file_report(st.read_engine, accession, st.settings.public_url or request.host_url,
-                           fmt=fmt, fields=request.args.get("fields"))
+                           fmt=fmt, fields=request.args.get("fields"), viewer=who)
     except ValueError as exc:
         raise ApiError(400, str(exc)) from None
     except UnknownAccession as exc:

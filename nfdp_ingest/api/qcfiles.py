@@ -10,20 +10,23 @@ from pathlib import Path
 from flask import Blueprint, redirect, send_file
 
 from ..registry import queries
+from .access import viewer
 from .common import ApiError, state
-from .spec import doc
+from .spec import BAD_TOKEN, READ_SECURITY, doc
 
 bp = Blueprint("qcfiles", __name__)
 
 
 @bp.get("/qc/<accession>/<name>")
-@doc("runs", op="qc_report_file", errors={404: "No such run or report"})
+@doc("runs", op="qc_report_file", security=READ_SECURITY,
+     errors={401: BAD_TOKEN, 404: "No such run or report (or the run is under embargo)"})
 def qc_file(accession: str, name: str):
     """A QC report file (report_url)"""
     st = state()
     with st.read_engine.connect() as conn:
+        who = viewer(conn)
         try:
-            report_path = queries.qc_report_path(conn, accession, name)
+            report_path = queries.qc_report_path(conn, accession, name, viewer=who)
         except queries.UnknownAccession as exc:
             raise ApiError(404, str(exc)) from None
     if report_path is None:

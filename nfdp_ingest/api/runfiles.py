@@ -10,6 +10,7 @@ from flask import Blueprint, redirect, send_file
 
 from ..export import lookup
 from . import spec
+from .access import viewer
 from .common import ApiError, state
 from .spec import doc
 
@@ -27,7 +28,7 @@ def run_file(accession: str, filename: str):
     """The run's record when ``filename`` is its file's name; 404 otherwise."""
     with state().read_engine.connect() as conn:
         try:
-            _kind, row = lookup.find_record(conn, accession, ("run",))
+            _kind, row = lookup.find_record(conn, accession, ("run",), viewer=viewer(conn))
         except lookup.UnknownAccession as exc:
             raise ApiError(404, str(exc)) from None
     if base_name(row["filename"]) != filename:

@@ -6,10 +6,11 @@ from flask import Blueprint
 
 from ..registry import queries
 from . import serializers
+from .access import viewer
 from .common import ApiError, json_response, state
 from .models import QC, DevDownload, DownloadRedirect, Run
 from .resources import get_view, list_view
-from .spec import doc, get_doc, list_doc
+from .spec import BAD_TOKEN, READ_SECURITY, doc, get_doc, list_doc
 
 bp = Blueprint("runs", __name__)
 
@@ -37,14 +38,16 @@ def get_run(accession: str):
 
 
 @bp.get("/runs/<accession>/download")
-@doc("runs", (DevDownload, "Local (dev) mode: where the file lies"), op="download_run", errors={404: "No such run"},
+@doc("runs", (DevDownload, "Local (dev) mode: where the file lies"), op="download_run", security=READ_SECURITY,
+     errors={401: BAD_TOKEN, 404: "No such run (or it is under embargo)"},
      also={307: (DownloadRedirect, "Redirect to the presigned download URL (MinIO mode)")})
 def download(accession: str):
     """307 to a presigned URL (24 h) in MinIO mode; the file's metadata in local mode"""
     st = state()
     with st.read_engine.connect() as conn:
+        who = viewer(conn)
         try:
-            row = queries.get_record(conn, "runs", accession)
+            row = queries.get_record(conn, "runs", accession, viewer=who)
         except queries.UnknownAccession as exc:
             raise ApiError(404, str(exc)) from None
     url = st.storage.download_url(row["file_path"]) if st.settings.storage == "minio" else None
@@ -62,12 +65,14 @@ def download(accession: str):
 
 
 @bp.get("/runs/<accession>/qc")
-@doc("runs", QC, op="run_qc", errors={404: "No such run"})
+@doc("runs", QC, op="run_qc", security=READ_SECURITY,
+     errors={401: BAD_TOKEN, 404: "No such run (or it is under embargo)"})
 def qc(accession: str):
     """QC reports of a run (most recent first)"""
     with state().read_engine.connect() as conn:
+        who = viewer(conn)
         try:
-            rows = queries.qc_reports(conn, accession)
+            rows = queries.qc_reports(conn, accession, viewer=who)
         except queries.UnknownAccession as exc:
             raise ApiError(404, str(exc)) from None
     return json_response(serializers.qc_document(accession, rows))

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, request
 from ..export import lookup
 from ..export.samplesheets import PIPELINES, nextflow_config, prepare
 from . import spec
+from .access import viewer
 from .common import ApiError, state
 from .spec import doc
 
@@ -25,10 +26,12 @@ def public_base() -> str:
 def samplesheet(accession: str, pipeline: str):
     """An nf-core sample sheet of a project, sample or experiment (streamed CSV)"""
     st = state()
+    with st.read_engine.connect() as conn:
+        reader = viewer(conn)
     try:
         sheet = prepare(st.read_engine, accession, pipeline, storage_mode=st.settings.storage,
                         base_url=public_base(), paths=request.args.get("paths") or None,
-                        numeric_ids=request.args.get("numeric_ids") or "prefix")
+                        numeric_ids=request.args.get("numeric_ids") or "prefix", viewer=reader)
     except ValueError as exc:
         raise ApiError(400, str(exc)) from None
     except lookup.UnknownAccession as exc:
@@ -48,7 +51,7 @@ def nextflow_settings(accession: str):
     st = state()
     with st.read_engine.connect() as conn:
         try:
-            lookup.find_record(conn, accession, ("project", "sample", "experiment"))
+            lookup.find_record(conn, accession, ("project", "sample", "experiment"), viewer=viewer(conn))
         except lookup.UnknownAccession as exc:
             raise ApiError(404, str(exc)) from None
     if st.settings.storage != "minio":  # a valid config that needs nothing: sheets use https/local paths

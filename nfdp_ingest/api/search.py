@@ -3,6 +3,8 @@
 from flask import Blueprint, request
 
 from ..registry import search as registry_search
+from ..registry.visibility import hidden_projects
+from .access import viewer
 from .common import ApiError, paginated, pagination, state
 from .models import SearchHit
 from .spec import doc
@@ -26,7 +28,9 @@ def search():
     try:
         kinds = registry_search.parse_kinds(request.args.get("type"))
         with state().read_engine.connect() as conn:
-            hits, total = registry_search.search(conn, q, kinds=kinds, page=page, per_page=per_page)
+            hidden = hidden_projects(conn, viewer(conn)).ids  # embargo: neither shown nor counted
+            hits, total = registry_search.search(conn, q, kinds=kinds, page=page, per_page=per_page,
+                                                 hidden_project_ids=hidden or None)
     except registry_search.SearchQueryError as exc:
         raise ApiError(400, str(exc)) from None
     return paginated(hits, total, page, per_page)

@@ -177,11 +177,18 @@ def build(app: Flask) -> dict[str, Any]:
     return spec
 
 
+# Reads are public; a token presented on one (to see its embargoed projects) must be live.
+BAD_TOKEN = "A token was presented but is unknown, expired or revoked"
+READ_SECURITY = [{}, {"bearerAuth": []}]
+
+
 def list_doc(tag: str, model: Any):
     """A list endpoint: a bare array of ``model`` (headers and query parameters from ``_EXTRA``)."""
-    return doc(tag, list[model], op=f"list_{tag}", errors={
-        400: "Bad page or per_page", 404: "A filter names an accession that does not exist"})
+    return doc(tag, list[model], op=f"list_{tag}", security=READ_SECURITY, errors={
+        400: "Bad page or per_page", 401: BAD_TOKEN,
+        404: "A filter names an accession that does not exist (or is under embargo)"})
 
 
 def get_doc(tag: str, model: Any):
-    return doc(tag, model, op=f"get_{model.__name__.lower()}", errors={404: "No such accession"})
+    return doc(tag, model, op=f"get_{model.__name__.lower()}", security=READ_SECURITY, errors={
+        401: BAD_TOKEN, 404: "No such accession (or it is under embargo)"})

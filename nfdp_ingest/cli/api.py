@@ -1,4 +1,4 @@
-"""Commands: serve, token create|revoke, filereport."""
+"""Commands: serve, token create|list|revoke, filereport."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..errors import UsageError
-from .common import handle_errors, settings_options
+from .common import echo_json, handle_errors, settings_options
 
 
 @click.command("serve")
@@ -68,23 +68,59 @@ def _gunicorn(settings, host: str, port: int, workers: int) -> None:
 
 @click.group("token")
 def token_group() -> None:
-    """Bearer tokens for the API's write endpoints."""
+    """Bearer tokens for the API: a role (submitter, curator, admin), projects, an expiry."""
 
 
 @token_group.command("create")
 @click.option("--name", required=True, help="Who or what the token is for (unique).")
+@click.option("--role", required=True, type=click.Choice(["submitter", "curator", "admin"]),
+              help="submitter: stage files and submit to its projects; curator: also create experiments "
+                   "there; admin: everything, everywhere (creates projects).")
+@click.option("--project", "projects", multiple=True, metavar="ACC",
+              help="A project the token acts on and sees under embargo (repeat; required for "
+                   "submitter and curator, refused for admin).")
+@click.option("--expires", default=None, metavar="90d",
+              help="Lifetime: N hours, days or weeks (12h, 90d, 2w); default: never expires.")
 @settings_options
 @handle_errors
-def token_create(name, settings) -> None:
-    """Create a token and print it once (only its SHA-256 is stored)."""
+def token_create(name, role, projects, expires, settings) -> None:
+    """Create a token and print it once on stdout (only its SHA-256 is stored)."""
     from ..registry import db as registry_db
     from ..registry import tokens
 
+    lifetime = tokens.parse_lifetime(expires)
     engine = registry_db.open_registry(settings.db_url)
     with registry_db.transaction(engine) as session:
-        secret = tokens.create(session, name)
+        secret = tokens.create(session, name, role, projects, lifetime)
     click.echo(secret)
-    click.echo(f"token {name!r} created; it is shown only this once", err=True)
+    scope = "every project" if role == "admin" else ", ".join(dict.fromkeys(projects))
+    until = f"expires in {expires.strip()}" if lifetime else "never expires"
+    click.echo(f"token {name!r} created: {role} of {scope}, {until}; it is shown only this once", err=True)
+
+
+@token_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@settings_options
+@handle_errors
+def token_list(fmt, settings) -> None:
+    """List tokens: name, role, projects, status, expiry, last use (never a secret)."""
+    from ..registry import db as registry_db
+    from ..registry import tokens
+
+    engine = registry_db.open_registry(settings.db_url, immediate=False)
+    with registry_db.transaction(engine) as session:
+        rows = [t.as_dict() for t in tokens.list_tokens(session)]
+    if fmt == "json":
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo("no tokens yet (create one with `nfdp-ingest token create --name N --role R`)", err=True)
+        return
+    click.echo("name\trole\tprojects\tstatus\tcreated\texpires\tlast used")
+    for t in rows:
+        projects = ",".join(t["projects"]) or ("*" if t["role"] == "admin" else "-")
+        click.echo("\t".join([t["name"], t["role"], projects, t["status"], t["created_at"],
+                              t["expires_at"] or "never", t["last_used_at"] or "never"]))
 
 
 @token_group.command("revoke")
@@ -92,7 +128,7 @@ def token_create(name, settings) -> None:
 @settings_options
 @handle_errors
 def token_revoke(name, settings) -> None:
-    """Revoke the token called NAME."""
+    """Revoke the token called NAME (refused from the next request on)."""
     from ..registry import db as registry_db
     from ..registry import tokens
 
@@ -117,12 +153,13 @@ def filereport(accession, fmt, fields, public_url, settings) -> None:
     from ..export.filereport import file_report
     from ..registry import db as registry_db
     from ..registry.queries import UnknownAccession
+    from ..registry.visibility import EVERYONE
 
     settings = settings.with_overrides(public_url=public_url)
     engine = registry_db.open_registry(settings.db_url, immediate=False)
     try:
         chunks = file_report(engine, accession, settings.public_url or "http://localhost:8000",
-                             fmt=fmt, fields=fields)
+                             fmt=fmt, fields=fields, viewer=EVERYONE)  # an operator sees embargoed projects too
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     except UnknownAccession as exc:

@@ -11,6 +11,7 @@ from ..errors import UsageError
 from ..export import lookup
 from ..export.samplesheets import PIPELINES, prepare
 from ..registry.db import open_registry
+from ..registry.visibility import EVERYONE
 from .common import settings_options
 
 
@@ -57,7 +58,7 @@ def register(main: click.Group) -> None:
         base = public_url or settings.public_url or "http://127.0.0.1:8000"
         try:
             sheet = prepare(engine, accession, pipeline, storage_mode=settings.storage, base_url=base,
-                            paths=paths, numeric_ids=numeric_ids)
+                            paths=paths, numeric_ids=numeric_ids, viewer=EVERYONE)  # the operator
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         except lookup.UnknownAccession as exc:

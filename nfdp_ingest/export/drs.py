@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from sqlalchemy.engine import Connection
 
+from ..registry.visibility import ANONYMOUS, Viewer
 from . import lookup
 
 DRS_VERSION = "1.2.0"
@@ -150,10 +151,11 @@ def bundle_object(conn: Connection, kind: str, record: Mapping[str, Any], host: 
     }
 
 
-def get_object(conn: Connection, accession: str, host: str, storage_mode: str, *, expand: bool = False
-               ) -> dict[str, Any]:
-    """The DRS object of any accession (lookup.UnknownAccession when there is none)."""
-    kind, record = lookup.find_record(conn, accession)
+def get_object(conn: Connection, accession: str, host: str, storage_mode: str, *, expand: bool = False,
+               viewer: Viewer = ANONYMOUS) -> dict[str, Any]:
+    """The DRS object of any accession (lookup.UnknownAccession when there is none, or when
+    ``viewer`` may not see it: embargo)."""
+    kind, record = lookup.find_record(conn, accession, viewer=viewer)
     if kind == "run":
         return run_object(record, host, storage_mode)
     return bundle_object(conn, kind, record, host, expand=expand)

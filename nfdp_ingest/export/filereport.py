@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from ..registry import queries
+from ..registry.visibility import ANONYMOUS, Viewer
 
 FIELDS = queries.FILEREPORT_FIELDS
 FORMATS = ("json", "tsv")
@@ -40,8 +41,11 @@ def download_base(base_url: str) -> str:
 
 
 def file_report(engine: Engine, accession: str, base_url: str, *, fmt: str = "json",
-                fields: str | None = None) -> Iterator[str]:
-    """The report of ``accession`` as chunks of JSON or TSV.
+                fields: str | None = None, viewer: Viewer = ANONYMOUS) -> Iterator[str]:
+    """The report of ``accession`` as chunks of JSON or TSV, as ``viewer`` may see it.
+
+    An accession in a project under embargo for ``viewer`` is unknown; every row of a
+    scope belongs to the scope's project, so a visible scope needs no row filter.
 
     ``base_url`` is where clients reach the API (for ``download_url``). Raises
     ValueError for an unknown format or field and ``queries.UnknownAccession`` for an
@@ -51,7 +55,7 @@ def file_report(engine: Engine, accession: str, base_url: str, *, fmt: str = "js
         raise ValueError(f"format must be json or tsv (got {fmt[:40]!r})")
     chosen = parse_fields(fields)
     with engine.connect() as conn:
-        what, scope_id = queries.filereport_scope(conn, accession)
+        what, scope_id = queries.filereport_scope(conn, accession, viewer=viewer)
     return render(report_rows(engine, what, scope_id, download_base(base_url)), fmt, chosen)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from ..registry import queries
 from ..registry.accessions import accession_order, parse_accession
 from ..registry.models import Experiment, Project, Run, Sample
+from ..registry.visibility import ANONYMOUS, Viewer
 
 UnknownAccession = queries.UnknownAccession
 
@@ -23,9 +24,11 @@ KINDS = {"PRJ": "project", "SAM": "sample", "EXP": "experiment", "RUN": "run"}
 _RESOURCE = {"project": "projects", "sample": "samples", "experiment": "experiments", "run": "runs"}
 
 
-def find_record(conn: Connection, accession: str, kinds: tuple[str, ...] = tuple(KINDS.values())
-                ) -> tuple[str, Mapping[str, Any]]:
-    """(kind, record row) for a project/sample/experiment/run accession, else UnknownAccession.
+def find_record(conn: Connection, accession: str, kinds: tuple[str, ...] = tuple(KINDS.values()), *,
+                viewer: Viewer = ANONYMOUS) -> tuple[str, Mapping[str, Any]]:
+    """(kind, record row) for a project/sample/experiment/run accession, else UnknownAccession —
+    also when it lies in a project under embargo that ``viewer`` may not see (everything under
+    a record is then in the same project, so the scopes below need no check of their own).
 
     The row is the API's record (``queries.get_record``) and includes its ``id``."""
     parsed = parse_accession(accession or "")
@@ -33,7 +36,7 @@ def find_record(conn: Connection, accession: str, kinds: tuple[str, ...] = tuple
     if parsed is None or KINDS.get(parsed[0]) not in kinds:
         raise UnknownAccession(what, accession)
     kind = KINDS[parsed[0]]
-    return kind, queries.get_record(conn, _RESOURCE[kind], accession)
+    return kind, queries.get_record(conn, _RESOURCE[kind], accession, viewer=viewer)
 
 
 # What the exports need of each run: the file, its mate, its experiment, sample and project.

@@ -50,7 +50,7 @@ class Project(Base):
     title: Mapped[str] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
     project_type: Mapped[str | None] = mapped_column(String(100))
-    release_date: Mapped[date | None] = mapped_column(Date)
+    release_date: Mapped[date | None] = mapped_column(Date, index=True)  # in the future: embargoed
     ena_accession: Mapped[str | None] = mapped_column(String(32))  # PRJEB…
     ena_secondary_accession: Mapped[str | None] = mapped_column(String(32))  # ERP…
     center_name: Mapped[str | None] = mapped_column(String(500))  # overrides NFDP_ENA_CENTER_NAME
@@ -229,13 +229,37 @@ class ArchiveSubmission(Base):
 
 
 class ApiToken(Base):
+    """A bearer token: its role (submitter | curator | admin) and the projects it may act on."""
+
     __tablename__ = "api_token"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the secret
+    role: Mapped[str] = mapped_column(String(16))  # submitter | curator | admin
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    projects: Mapped[list[Project]] = relationship(
+        secondary="api_token_project", lazy="selectin", order_by="Project.id")
+
+    @property
+    def project_accessions(self) -> list[str]:
+        return [p.accession for p in self.projects]
+
+    @property
+    def project_ids(self) -> frozenset[int]:
+        return frozenset(p.id for p in self.projects)
+
+
+class ApiTokenProject(Base):
+    """Token ↔ project: the projects a submitter or curator token may act on and see."""
+
+    __tablename__ = "api_token_project"
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_token.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
 
 
 class StagedFile(Base):

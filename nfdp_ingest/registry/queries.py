@@ -9,6 +9,10 @@ steps: first the ``id`` of the page's rows from the accession index alone
 (index-only, no joins), then those rows with their parents. Pages past the
 middle are read from the far end of the index (``ORDER BY accession DESC``),
 so the last page costs what the first one does.
+
+Every read takes a ``viewer`` (registry/visibility.py; default anonymous): records
+of embargoed projects it may not see are answered as unknown accessions, left out
+of lists and never counted.
 """
 
 from __future__ import annotations
@@ -22,6 +26,16 @@ from sqlalchemy.engine import Connection
 
 from .accessions import accession_order, parse_accession
 from .models import Experiment, Project, QCReport, Run, Sample
+from .visibility import (
+    ANONYMOUS,
+    NOTHING_HIDDEN,
+    Hidden,
+    Viewer,
+    exclude,
+    hidden_projects,
+    may_see,
+    only_hidden,
+)
 
 
 class UnknownAccession(LookupError):
@@ -34,6 +48,10 @@ class UnknownAccession(LookupError):
 
 
 # --- record selects (the API's field names) ---------------------------------
+
+# Read with every record (its project is joined anyway) to check the embargo without a query.
+_PROJECT_VISIBILITY = (Project.id.label("project_id"), Project.release_date.label("project_release_date"))
+
 
 def _project_select() -> Select:
     return select(
@@ -50,7 +68,7 @@ def _sample_select() -> Select:
             Sample.alias, Sample.organism, Sample.tax_id, Sample.checklist_id,
             Sample.collection_date, Sample.geographic_location, Sample.breed, Sample.host,
             Sample.tissue, Sample.sex, Sample.developmental_stage, Sample.attributes,
-            Sample.created_at, Sample.ena_accession, Sample.biosample_accession,
+            Sample.created_at, Sample.ena_accession, Sample.biosample_accession, *_PROJECT_VISIBILITY,
         )
         .join(Project, Sample.project_id == Project.id)
     )
@@ -64,7 +82,7 @@ def _experiment_select() -> Select:
             Experiment.platform, Experiment.instrument_model, Experiment.library_strategy,
             Experiment.library_source, Experiment.library_selection, Experiment.library_layout,
             Experiment.insert_size, Experiment.library_name, Experiment.created_at,
-            Experiment.ena_accession,
+            Experiment.ena_accession, *_PROJECT_VISIBILITY,
         )
         .join(Sample, Experiment.sample_id == Sample.id)
         .join(Project, Sample.project_id == Project.id)
@@ -79,6 +97,7 @@ def _run_select() -> Select:
             Experiment.accession.label("experiment_accession"),
             Sample.accession.label("sample_accession"), Project.accession.label("project_accession"),
             Run.filename, Run.file_path, Run.checksum_sha256, Run.read_direction, Run.mate_accession,
+            *_PROJECT_VISIBILITY,
         )
         .join(Experiment, Run.experiment_id == Experiment.id)
         .join(Sample, Experiment.sample_id == Sample.id)
@@ -116,15 +135,32 @@ def _storable(value: str) -> bool:
     return bool(value) and "\x00" not in value and len(value) <= 2000
 
 
-def resolve(conn: Connection, what: str, accession: str) -> int:
-    """The id of the ``what`` (project/sample/experiment/run) with this accession."""
-    model = {"project": Project, "sample": Sample, "experiment": Experiment, "run": Run}[what]
+_MODEL = {"project": Project, "sample": Sample, "experiment": Experiment, "run": Run}
+# from each kind up to its project: the joins, in order
+_UP = {"project": (), "sample": ((Project, Sample.project_id == Project.id),),
+       "experiment": ((Sample, Experiment.sample_id == Sample.id), (Project, Sample.project_id == Project.id)),
+       "run": ((Experiment, Run.experiment_id == Experiment.id), (Sample, Experiment.sample_id == Sample.id),
+               (Project, Sample.project_id == Project.id))}
+
+
+def resolve(conn: Connection, what: str, accession: str, viewer: Viewer = ANONYMOUS) -> int:
+    """The id of the ``what`` (project/sample/experiment/run) with this accession; UnknownAccession
+    when there is none, or when it belongs to a project under embargo for ``viewer``."""
+    model = _MODEL[what]
     if not _storable(accession):
         raise UnknownAccession(what, accession)
-    found = conn.execute(select(model.id).where(model.accession == accession)).scalar()
-    if found is None:
+    if viewer.admin:  # sees everything: the plain index lookup
+        found = conn.execute(select(model.id).where(model.accession == accession)).scalar()
+        if found is None:
+            raise UnknownAccession(what, accession)
+        return found
+    query = select(model.id, Project.id, Project.release_date).select_from(model)
+    for table, on in _UP[what]:  # primary-key joins up to the project: one row, no extra query
+        query = query.join(table, on)
+    row = conn.execute(query.where(model.accession == accession)).first()
+    if row is None or not may_see(viewer, row[1], row[2]):
         raise UnknownAccession(what, accession)
-    return found
+    return row[0]
 
 
 # Parent filters: (list, parent) → the tables to join, in order, and the column
@@ -140,14 +176,18 @@ _PARENT_PATHS = {
 _JOIN_ON = {Experiment: Run.experiment_id == Experiment.id, Sample: Experiment.sample_id == Sample.id}
 
 
-def _id_query(conn: Connection, resource: str, filters: Mapping[str, str]) -> Select:
-    """``SELECT <model>.id, <model>.accession`` with the filters applied (resolved to ids)."""
+def _id_query(conn: Connection, resource: str, filters: Mapping[str, str],
+              viewer: Viewer) -> tuple[Select, Hidden]:
+    """``SELECT <model>.id, <model>.accession`` with the filters applied (resolved to ids), and
+    the projects whose rows ``viewer`` may not see among them (none under a visible parent)."""
     model = RESOURCES[resource].model
     query = select(model.id, model.accession).select_from(model)  # kept by with_only_columns(count())
     joined: set = set()
+    by_parent = False
     for name, value in filters.items():
         if name in _PARENT_MODEL:
-            parent_id = resolve(conn, name, value)
+            parent_id = resolve(conn, name, value, viewer)  # a hidden parent is unknown (404)
+            by_parent = True
             path, column = _PARENT_PATHS[(resource, name)]
             for table in path:
                 if table not in joined:
@@ -164,27 +204,44 @@ def _id_query(conn: Connection, resource: str, filters: Mapping[str, str]) -> Se
             query = query.where(Run.file_type == value)
         else:
             raise ValueError(f"unknown filter {name!r} for {resource}")
-    return query
+    # a visible parent: all its rows are visible (they share its project)
+    return query, NOTHING_HIDDEN if by_parent else hidden_projects(conn, viewer)
 
 
-def count(conn: Connection, resource: str, filters: Mapping[str, str] | None = None) -> int:
-    query = _id_query(conn, resource, filters or {})
-    return conn.execute(query.with_only_columns(func.count())).scalar_one()
+def _total(conn: Connection, resource: str, query: Select, hidden: Hidden) -> int:
+    """Rows of ``query`` outside the hidden projects: all rows less the hidden ones (which an
+    index reaches), rather than every row checked against the exclusion (measured on a
+    million runs with 100,000 hidden: 18 ms instead of 300 ms of CPU)."""
+    everything = conn.execute(query.with_only_columns(func.count()).order_by(None)).scalar_one()
+    if not hidden:
+        return everything
+    return everything - conn.execute(query.where(only_hidden(resource, hidden))
+                                     .with_only_columns(func.count()).order_by(None)).scalar_one()
+
+
+def count(conn: Connection, resource: str, filters: Mapping[str, str] | None = None, *,
+          viewer: Viewer = ANONYMOUS) -> int:
+    query, hidden = _id_query(conn, resource, filters or {}, viewer)
+    return _total(conn, resource, query, hidden)
 
 
 def list_page(
-    conn: Connection, resource: str, filters: Mapping[str, str] | None, page: int, per_page: int
+    conn: Connection, resource: str, filters: Mapping[str, str] | None, page: int, per_page: int, *,
+    viewer: Viewer = ANONYMOUS,
 ) -> tuple[list[Mapping[str, Any]], int]:
-    """One page of records (ordered by accession) and the total count.
+    """One page of records (ordered by accession) and the total count, as ``viewer`` sees them.
 
-    Raises UnknownAccession when a filter names an accession that does not exist.
+    Raises UnknownAccession when a filter names an accession that does not exist (or is hidden).
     """
     model = RESOURCES[resource].model
-    ids_query = _id_query(conn, resource, filters or {})
-    total = conn.execute(ids_query.with_only_columns(func.count()).order_by(None)).scalar_one()
+    query, hidden = _id_query(conn, resource, filters or {}, viewer)
+    total = _total(conn, resource, query, hidden)
     offset = (page - 1) * per_page
     if offset >= total:
         return [], total
+    # Rows hidden from this viewer are skipped by checking each row the walk passes (about 0.4 µs
+    # a row on SQLite): only lists with rows under embargo pay it, in proportion to the depth.
+    ids_query = query.where(exclude(resource, hidden)) if hidden else query
     limit = min(per_page, total - offset)
     if offset + limit / 2 <= total / 2:
         ids = conn.execute(
@@ -205,21 +262,25 @@ def list_page(
     return list(rows), total
 
 
-def get_record(conn: Connection, resource: str, accession: str) -> Mapping[str, Any]:
+def get_record(conn: Connection, resource: str, accession: str, *,
+               viewer: Viewer = ANONYMOUS) -> Mapping[str, Any]:
     res = RESOURCES[resource]
     if not _storable(accession):
         raise UnknownAccession(res.what, accession)
     row = conn.execute(res.record().where(res.model.accession == accession)).mappings().first()
     if row is None:
         raise UnknownAccession(res.what, accession)
+    project = ("id", "release_date") if resource == "projects" else ("project_id", "project_release_date")
+    if not may_see(viewer, row[project[0]], row[project[1]]):
+        raise UnknownAccession(res.what, accession)
     return row
 
 
 # --- QC ------------------------------------------------------------------------
 
-def qc_reports(conn: Connection, run_accession: str) -> list[Mapping[str, Any]]:
+def qc_reports(conn: Connection, run_accession: str, *, viewer: Viewer = ANONYMOUS) -> list[Mapping[str, Any]]:
     """The run's QC reports, most recent first (raises UnknownAccession)."""
-    run_id = resolve(conn, "run", run_accession)
+    run_id = resolve(conn, "run", run_accession, viewer)
     return list(conn.execute(
         select(QCReport.tool, QCReport.status, QCReport.summary, QCReport.report_path, QCReport.created_at)
         .where(QCReport.run_id == run_id)
@@ -227,9 +288,10 @@ def qc_reports(conn: Connection, run_accession: str) -> list[Mapping[str, Any]]:
     ).mappings())
 
 
-def qc_report_path(conn: Connection, run_accession: str, name: str) -> str | None:
+def qc_report_path(conn: Connection, run_accession: str, name: str, *,
+                   viewer: Viewer = ANONYMOUS) -> str | None:
     """The stored report_path of the run's report file called ``name`` (its base name)."""
-    run_id = resolve(conn, "run", run_accession)
+    run_id = resolve(conn, "run", run_accession, viewer)
     for path in conn.execute(
         select(QCReport.report_path).where(QCReport.run_id == run_id, QCReport.report_path.is_not(None))
         .order_by(QCReport.id.desc())
@@ -251,13 +313,14 @@ FILEREPORT_FIELDS = (
 _KIND_WHAT = {"PRJ": "project", "SAM": "sample", "EXP": "experiment", "RUN": "run"}
 
 
-def filereport_scope(conn: Connection, accession: str) -> tuple[str, int]:
-    """(``project``/``sample``/``experiment``/``run``, id) for any accession, else UnknownAccession."""
+def filereport_scope(conn: Connection, accession: str, *, viewer: Viewer = ANONYMOUS) -> tuple[str, int]:
+    """(``project``/``sample``/``experiment``/``run``, id) for any accession, else UnknownAccession
+    (also for one in a project hidden from ``viewer``: every row of a scope shares its project)."""
     parsed = parse_accession(accession)
     if parsed is None or parsed[0] not in _KIND_WHAT:
         raise UnknownAccession("project, sample, experiment or run", accession)
     what = _KIND_WHAT[parsed[0]]
-    return what, resolve(conn, what, accession)
+    return what, resolve(conn, what, accession, viewer)
 
 
 def filereport_rows(

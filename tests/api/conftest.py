@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
-from factories import demo_tree, make_token  # noqa: E402
+from factories import Branch, demo_tree, make_token, project_branch  # noqa: E402
 
 from nfdp_ingest.api import create_app  # noqa: E402
 
@@ -63,3 +65,27 @@ def served(cli_env, demo, tmp_path):
 
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+
+
+@dataclass
+class Embargo:
+    """The demo tree plus: ``hidden`` (release date next year), ``released`` (yesterday), ``today``."""
+
+    demo: object
+    hidden: Branch
+    released: Branch
+    today: Branch
+
+
+@pytest.fixture
+def embargo(engine, settings, demo) -> Embargo:
+    day = datetime.now(UTC).date()
+    return Embargo(
+        demo,
+        hidden=project_branch(engine, title="Embargoed goats", release_date=day + timedelta(days=365),
+                              qc_dir=settings.qc_path),
+        released=project_branch(engine, title="Released sheep", release_date=day - timedelta(days=1),
+                                qc_dir=settings.qc_path),
+        today=project_branch(engine, title="Released today", release_date=day,
+                             qc_dir=settings.qc_path),
+    )

@@ -65,3 +65,8 @@ def stop(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def bearer(secret: str | None) -> dict[str, str]:
+    """The Authorization header presenting ``secret`` (none for None)."""
+    return {"Authorization": f"Bearer {secret}"} if secret else {}

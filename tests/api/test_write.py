@@ -211,13 +211,14 @@ def test_tokens_are_stored_hashed_and_checked(engine):
 
 
 def test_token_cli_prints_once_and_revokes(cli_env, engine, client, demo):
-    created = run_cli(["token", "create", "--name", "ci"], cli_env)
+    created = run_cli(["token", "create", "--name", "ci", "--role", "curator", "--project", demo.projects[0]],
+                      cli_env)
     assert created.returncode == 0, created.stderr
     secret = created.stdout.strip()
     assert secret.startswith("nfdp_") and len(secret) > 30
     assert secret not in created.stderr
     assert post(client, SEED_BODY, secret).status_code == 201
-    again = run_cli(["token", "create", "--name", "ci"], cli_env)
+    again = run_cli(["token", "create", "--name", "ci", "--role", "admin"], cli_env)
     assert again.returncode == 1 and "exists" in again.stderr
     revoked = run_cli(["token", "revoke", "ci"], cli_env)
     assert revoked.returncode == 0, revoked.stderr

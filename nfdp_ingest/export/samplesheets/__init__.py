@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
+from ...registry.visibility import ANONYMOUS, Viewer
 from .. import lookup
 from .cells import Refs
 from .context import Context, SheetError, Skip
@@ -116,7 +117,7 @@ def default_paths(storage_mode: str) -> str:
 
 
 def prepare(engine: Engine, accession: str, pipeline: str, *, storage_mode: str, base_url: str,
-            paths: str | None = None, numeric_ids: str = "prefix") -> Sheet:
+            paths: str | None = None, numeric_ids: str = "prefix", viewer: Viewer = ANONYMOUS) -> Sheet:
     """Resolve, check and plan the sheet. Raises ValueError (bad pipeline, paths or numeric_ids),
     lookup.UnknownAccession (no such project/sample/experiment) and SheetError."""
     if pipeline not in PIPELINES:
@@ -125,7 +126,7 @@ def prepare(engine: Engine, accession: str, pipeline: str, *, storage_mode: str,
         raise ValueError(f"numeric_ids must be prefix or refuse (got {numeric_ids[:20]!r})")
     refs = Refs(paths or default_paths(storage_mode), storage_mode, base_url)
     with engine.connect() as conn:
-        kind, record = lookup.find_record(conn, accession, ("project", "sample", "experiment"))
+        kind, record = lookup.find_record(conn, accession, ("project", "sample", "experiment"), viewer=viewer)
     sheet = Sheet(engine, PIPELINES[pipeline], kind, record["id"], refs, numeric_ids)
     return sheet.check()
 
