@@ -8,13 +8,28 @@ from sqlalchemy import update
 from nfdp_ingest.api import create_app
 from nfdp_ingest.registry.db import transaction
 from nfdp_ingest.registry.models import Sample
+from tests.factories import make_token
 
 from .helpers import brokerable
 
 
+class _Authorised:
+    """A test client that presents a bearer token on every GET."""
+
+    def __init__(self, client, token: str):
+        self.client, self.headers = client, {"Authorization": f"Bearer {token}"}
+
+    def get(self, url: str):
+        return self.client.get(url, headers=self.headers)
+
+
 def test_records_and_the_ena_endpoint(engine, settings, ena_cli, webin, tmp_path):
     b = brokerable(engine, tmp_path / "data")
-    client = create_app(settings).test_client()
+    anonymous = create_app(settings).test_client()
+    # the project is held at ENA until its release date, so it is under embargo here too:
+    # the curator reads it with a token, an anonymous reader does not see it at all
+    assert anonymous.get(f"/api/v1/projects/{b.project}/ena").status_code == 404
+    client = _Authorised(anonymous, make_token(engine, "curator-reads", role="admin"))
     before = client.get(f"/api/v1/projects/{b.project}/ena").get_json()
     assert before["ena_accession"] is None and before["exchanges"] == [] and before["last_exchange"] is None
     assert before["total"] == {"sample": 2, "experiment": 3, "run": 6}
