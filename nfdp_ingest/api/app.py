@@ -27,8 +27,24 @@ def create_app(settings: Settings | None = None, *, runner=None, resume_jobs: bo
     app.url_map.merge_slashes = False  # "/runs//" is a 404, never a redirect
     app.extensions["nfdp"] = ApiState(settings)
 
-    from . import (access, drs, ena, experiments, filereport, meta, projects, qcfiles, runfiles, runs, samples,
-                   samplesheets, search, staging, staging_uploads, submissions)
+    from . import (
+        access,
+        drs,
+        ena,
+        experiments,
+        filereport,
+        meta,
+        projects,
+        qcfiles,
+        runfiles,
+        runs,
+        samples,
+        samplesheets,
+        search,
+        staging,
+        staging_uploads,
+        submissions,
+    )
 
     # staging_uploads first: /staging/uploads/… must not be taken for a file called "uploads"
     for module in (projects, ena, samples, experiments, runs, filereport, search, meta, runfiles, samplesheets,

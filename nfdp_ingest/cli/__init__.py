@@ -8,8 +8,21 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import (api, db, ena, fetch, files_cmds, nightly, qc, remote, samplesheet, sheet, staging_cmds,
-               storage_cmds, submit)
+from . import (
+    api,
+    db,
+    ena,
+    fetch,
+    files_cmds,
+    nightly,
+    qc,
+    remote,
+    samplesheet,
+    sheet,
+    staging_cmds,
+    storage_cmds,
+    submit,
+)
 
 AREAS = (sheet, db, submit, storage_cmds, api, nightly, qc, files_cmds, ena, samplesheet, fetch, staging_cmds,
          remote)

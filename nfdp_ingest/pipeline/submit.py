@@ -26,8 +26,8 @@ from ..storage import open_storage
 from . import journal
 from .errors import SheetInvalid, SubmissionFailed, problems_message
 from .plan import Plan, PlannedRun, make_plan
-from .sources import FileSource, LocalFolder
 from .report import outcome_dict
+from .sources import FileSource, LocalFolder
 from .store import Facts, ResolvedFiles, Storer, run_problem, verify_all
 
 __all__ = ["SheetInvalid", "SubmissionFailed", "SubmitResult", "sheet_digest", "submit_sheet"]

@@ -9,8 +9,8 @@ import pytest
 
 from nfdp_ingest.export.samplesheets import PIPELINES, SheetError, prepare
 
-from .trees import LAYOUTS, build
 from .nfschema import validate
+from .trees import LAYOUTS, build
 
 BASE = "https://nfdp.example.org"
 

@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 import requests
+from fixtures_files import write_fastq
 from sqlalchemy import select
 
-from fixtures_files import write_fastq
 from nfdp_ingest.registry import db
 from nfdp_ingest.registry.models import Run, Submission, SubmissionItem
 from nfdp_ingest.staging.area import LocalArea

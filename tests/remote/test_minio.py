@@ -3,11 +3,10 @@ copies the staged objects server-side into the raw layout, tags them, releases t
 
 from __future__ import annotations
 
-
 import requests
+from fixtures_files import write_bam, write_fastq, write_fastq_pair, write_vcf
 from minio import Minio
 
-from fixtures_files import write_bam, write_fastq, write_fastq_pair, write_vcf
 from nfdp_ingest.pipeline.submit import submit_sheet
 from nfdp_ingest.registry.projects import create_project
 

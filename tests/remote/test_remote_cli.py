@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import requests
-
 from fixtures_files import write_bam, write_fastq_pair, write_vcf
+
 from nfdp_ingest.pipeline.submit import submit_sheet
 from nfdp_ingest.registry.projects import create_project
 from nfdp_ingest.remote.client import Client

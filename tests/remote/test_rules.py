@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 import requests
+from fixtures_files import write_fastq_pair
 from sqlalchemy import select, update
 
-from fixtures_files import write_fastq_pair
 from nfdp_ingest.jobs import InlineRunner
 from nfdp_ingest.jobs.runner import EmbeddedRunner
 from nfdp_ingest.registry import db

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from fixtures_files import md5_of, write_fastq_pair
 from sqlalchemy import select, update
 
-from fixtures_files import md5_of, write_fastq_pair
 from nfdp_ingest.registry import db
 from nfdp_ingest.registry.models import StagedFile, utcnow
 

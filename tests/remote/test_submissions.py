@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 
 import requests
-
 from fixtures_files import write_bam, write_fastq_pair, write_vcf
+
 from nfdp_ingest.pipeline.submit import submit_sheet
 from nfdp_ingest.registry.projects import create_project
 from tests.pipeline.conftest import accessions, row, write_sheet

@@ -7,7 +7,6 @@ import hashlib
 import json
 
 import requests
-
 from fixtures_files import write_fastq
 
 from .test_minio import keys
