@@ -138,11 +138,11 @@ def start_server(url: str, workers: int, data_dir: Path) -> tuple[subprocess.Pop
     proc = subprocess.Popen([str(Path(sys.executable).parent / "nfdp-ingest"), "serve", "--port", str(port),
                              "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    for _ in range(300):  # a loaded machine can take a while to import and open the database
         try:
-            if requests.get(base + "/api/v1/health", timeout=1).ok:
+            if requests.get(base + "/api/v1/health", timeout=5).ok:
                 return proc, base
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         time.sleep(0.1)
     proc.kill()

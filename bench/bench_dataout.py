@@ -124,25 +124,9 @@ def make_files(folder: Path, count: int, mib: int) -> list[tuple[str, Path, tupl
 
 
 def start_server(url: str, workers: int, data_dir: Path):
-    import requests
-    from bench_api import free_port
+    from bench_api import start_server as serve  # the API benchmark's server start, shared
 
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NFDP_")}
-    env.update(NFDP_DATABASE_URL=url, NFDP_DATA_DIR=str(data_dir), NFDP_STORAGE="local")
-    log = open(data_dir / "serve.log", "w")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "nfdp-ingest"), "serve", "--port", str(port),
-                             "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if requests.get(base + "/api/v1/health", timeout=5).ok:
-                return proc, base
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"server did not start; see {data_dir / 'serve.log'}")
+    return serve(url, workers, data_dir)
 
 
 def bench_fetch(url: str, files, threads: int, work: Path) -> list[dict]:

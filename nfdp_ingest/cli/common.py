@@ -88,3 +88,15 @@ def write_report_file(path: Path, data: dict, html: str | None = None) -> None:
         path.write_text(html, encoding="utf-8")
     else:
         path.write_text(json.dumps(data, indent=2, default=str, ensure_ascii=False), encoding="utf-8")
+
+
+def iso_date(_ctx, _param, value: str | None):
+    """click callback: a YYYY-MM-DD option as a date (None when not given)."""
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 
 from ..registry import db as registry_db
 from ..registry.projects import create_project, list_projects
-from .common import echo_json, handle_errors, settings_options
+from .common import echo_json, handle_errors, iso_date, settings_options
 
 
 @click.group("db")
@@ -31,20 +29,13 @@ def project_group() -> None:
     """Projects (the top of the hierarchy)."""
 
 
-def _release_date(_ctx, _param, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
 
 
 @project_group.command("create")
 @click.option("--title", required=True, help="Project title.")
 @click.option("--description", default=None, help="Free-text description.")
 @click.option("--project-type", default=None, help="e.g. 'genome sequencing', 'transcriptomics'.")
-@click.option("--release-date", callback=_release_date, default=None, metavar="YYYY-MM-DD",
+@click.option("--release-date", callback=iso_date, default=None, metavar="YYYY-MM-DD",
               help="Date the project's data may be made public.")
 @click.option("--center-name", default=None,
               help="Institute that produced the data, sent to ENA as center_name (default: $NFDP_ENA_CENTER_NAME).")

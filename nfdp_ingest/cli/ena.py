@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from datetime import date
 from pathlib import Path
 
 import click
 
 from ..errors import EXIT_INVALID
-from .common import echo_json, handle_errors, settings_options, setup_logging
-
-
-def _date(_ctx, _param, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+from .common import echo_json, handle_errors, iso_date, settings_options, setup_logging
 
 
 def _counts(label: str, counts: dict[str, int]) -> str:
@@ -37,7 +27,7 @@ def ena_group() -> None:
 @click.argument("accession")
 @click.option("-o", "--output", "folder", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the documents (emptied first).")
-@click.option("--hold-until", callback=_date, default=None, metavar="YYYY-MM-DD",
+@click.option("--hold-until", callback=iso_date, default=None, metavar="YYYY-MM-DD",
               help="Keep the data private until then (default: the project's release date).")
 @click.option("--test", is_flag=True, help="Documents for ENA's test server (everything added anew).")
 @settings_options
@@ -68,7 +58,7 @@ def export_cmd(accession, folder, hold_until, test, settings) -> None:
 @click.argument("accession", required=False)
 @click.option("--dir", "folder", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="Validate the documents already in this folder instead (e.g. an edited export).")
-@click.option("--hold-until", callback=_date, default=None, metavar="YYYY-MM-DD")
+@click.option("--hold-until", callback=iso_date, default=None, metavar="YYYY-MM-DD")
 @click.option("--test", is_flag=True, help="As for ENA's test server.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @settings_options
@@ -109,7 +99,7 @@ def validate_cmd(accession, folder, hold_until, test, fmt, settings) -> None:
 @click.argument("accession")
 @click.option("--test", is_flag=True, help="Send to ENA's test server (its accessions are archived, never shown).")
 @click.option("--dry-run", is_flag=True, help="Validate and tell what would be sent; send nothing.")
-@click.option("--hold-until", callback=_date, default=None, metavar="YYYY-MM-DD",
+@click.option("--hold-until", callback=iso_date, default=None, metavar="YYYY-MM-DD",
               help="Keep the data private until then (default: the project's release date).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress display and no log lines, only the result.")
