@@ -9,10 +9,10 @@ import click
 
 from .. import __version__
 from . import (api, db, ena, fetch, files_cmds, nightly, qc, remote, samplesheet, sheet, staging_cmds,
-               storage_cmds, submit)
+               storage_cmds, submit, workers)
 
 AREAS = (sheet, db, submit, storage_cmds, api, nightly, qc, files_cmds, ena, samplesheet, fetch, staging_cmds,
-         remote)
+         remote, workers)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

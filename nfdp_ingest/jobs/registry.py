@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 JOBS: dict[str, Callable] = {}
 # modules that define jobs, imported before the first lookup (a worker starts cold)
-JOB_MODULES = ("nfdp_ingest.jobs.submission",)
+JOB_MODULES = ("nfdp_ingest.jobs.submission", "nfdp_ingest.jobs.batches")
 
 
 def job(name: str):

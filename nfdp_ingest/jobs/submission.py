@@ -10,6 +10,7 @@ is harmless: a committed submission is left alone, a pending one resumes from it
 
 from __future__ import annotations
 
+import base64
 import logging
 import shutil
 import time
@@ -47,6 +48,21 @@ def public_status(row: Submission) -> str:
     return {"reserved": "running"}.get(row.status, row.status)
 
 
+def sheet_file(settings, accession: str, args: dict) -> Path:
+    """The submission's sheet on this host: where the API kept it, else written out of the
+    database (``sheet_data``, workers on other hosts) under this host's data dir."""
+    kept = Path(args["sheet"])
+    if kept.is_file() or not args.get("sheet_data"):
+        return kept
+    local = settings.data_dir / "submissions" / accession / kept.name
+    if not local.is_file():
+        local.parent.mkdir(parents=True, exist_ok=True)
+        temp = local.with_name(local.name + ".part")
+        temp.write_bytes(base64.b64decode(args["sheet_data"]))
+        temp.replace(local)
+    return local
+
+
 def create(engine, settings, *, sheet: Path, sheet_name: str, sheet_sha256: str, project: str,
            checklist: str | None, checklist_id: str, owner: int) -> str:
     """Record a queued submission and keep its sheet; its accession. Duplicate when the same
@@ -63,10 +79,13 @@ def create(engine, settings, *, sheet: Path, sheet_name: str, sheet_sha256: str,
         folder.mkdir(parents=True, exist_ok=True)
         kept = folder / f"sheet{sheet.suffix.lower()}"
         shutil.copyfile(sheet, kept)
+        job_args = {"sheet": str(kept.absolute()), "project": project, "checklist": checklist, "owner": owner}
+        if settings.jobs == "workers":  # workers on other hosts read the sheet from the database
+            job_args["sheet_data"] = base64.b64encode(kept.read_bytes()).decode("ascii")
         session.add(Submission(
             accession=accession, project_id=project_id, sheet_name=sheet_name, sheet_sha256=sheet_sha256,
             checklist_id=checklist_id, storage=settings.storage, status="queued", token_id=owner,
-            job={"sheet": str(kept.absolute()), "project": project, "checklist": checklist, "owner": owner},
+            job=job_args,
             progress={"files_done": 0, "files_total": None, "bytes_done": 0, "bytes_total": None}))
     return accession
 
@@ -127,7 +146,7 @@ def run_submission(settings, accession: str) -> str:
     source = StagedSource(engine, open_area(settings, storage), args["owner"], settings.data_dir / "files")
     try:
         result = submit_sheet(
-            args["sheet"], settings, project=args["project"], checklist=args.get("checklist"),
+            sheet_file(settings, accession, args), settings, project=args["project"], checklist=args.get("checklist"),
             source=source, submission=accession, show_progress=True,
             progress_factory=lambda total, files, label: DbProgress(engine, sub_id, total, files, label))
     except NfdpError as exc:
