@@ -75,16 +75,21 @@ def make_app(settings, *, sync: bool = False):
 
 def dispatch(settings, name: str, args: dict, *, attempt: int):
     """Run one job; on its last allowed attempt, a failure is recorded on what it worked for."""
-    log.info("job %s %s started (attempt %d of %d)", name, args, attempt, settings.job_attempts)
+    log.info("job %s %s started (attempt %d of %d)", name, brief(args), attempt, settings.job_attempts)
     try:
         return run_job(settings, name, args)
     except Exception as exc:
         if attempt >= settings.job_attempts:
-            log.error("job %s %s failed for good: %s", name, args, exc)
+            log.error("job %s %s failed for good: %s", name, brief(args), exc)
             failed_for_good(settings, name, args, exc)
         else:
-            log.warning("job %s %s failed (attempt %d): %s; it will be retried", name, args, attempt, exc)
+            log.warning("job %s %s failed (attempt %d): %s; it will be retried", name, brief(args), attempt, exc)
         raise
+
+
+def brief(args: dict) -> str:
+    """Arguments for a log line: lists as their length (a batch lists its files)."""
+    return ", ".join(f"{k}={len(v)} items" if isinstance(v, list) else f"{k}={v}" for k, v in args.items())
 
 
 def failed_for_good(settings, name: str, args: dict, exc: BaseException) -> None:
@@ -185,7 +190,8 @@ async def retry_stalled(app, heartbeat: float) -> None:
             for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=heartbeat * STALLED_FACTOR):
                 try:
                     await app.job_manager.retry_job(job)
-                    log.warning("job %s of a dead worker put back in the queue", job.id)
+                    log.warning("job %s (%s) of a dead worker put back in the queue", job.id,
+                                (job.task_kwargs or {}).get("name"))
                 except Exception as exc:  # noqa: BLE001 - another worker retried it first
                     log.debug("job %s not retried: %s", job.id, exc)
         except asyncio.CancelledError:
@@ -203,6 +209,7 @@ def run_worker(settings, *, concurrency: int = 1, queues: Iterable[str] | None =
     async def main() -> None:
         async with app.open_async():
             side = asyncio.create_task(retry_stalled(app, heartbeat))
+            log.info("worker started: queues %s, concurrency %d", ",".join(queues or QUEUES), concurrency)
             try:
                 await app.run_worker_async(
                     queues=list(queues) if queues else list(QUEUES), concurrency=max(1, concurrency),
@@ -210,5 +217,6 @@ def run_worker(settings, *, concurrency: int = 1, queues: Iterable[str] | None =
                     fetch_job_polling_interval=5.0, install_signal_handlers=True)
             finally:
                 side.cancel()
+        log.info("worker stopped")
 
     asyncio.run(main())

@@ -63,8 +63,8 @@ def worker_env(settings: Settings, **extra) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NFDP_")}
     env.update(NFDP_DATABASE_URL=settings.db_url, NFDP_DATA_DIR=str(settings.data_dir), NFDP_STORAGE="local",
                NFDP_JOBS="workers", NFDP_THREADS="1", NFDP_WORKER_HEARTBEAT=str(settings.worker_heartbeat),
-               NFDP_JOB_ATTEMPTS=str(settings.job_attempts), NFDP_JOB_BATCH_FILES=str(settings.job_batch_files),
-               **extra)
+               NFDP_JOB_ATTEMPTS=str(settings.job_attempts), NFDP_JOB_BATCH_FILES=str(settings.job_batch_files))
+    env.update(extra)
     return env
 
 
