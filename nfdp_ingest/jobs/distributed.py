@@ -205,6 +205,10 @@ def run_worker(settings, *, concurrency: int = 1, queues: Iterable[str] | None =
     conninfo(settings.db_url)  # WorkersNeedPostgres before anything starts
     app = make_app(settings)
     heartbeat = max(0.2, settings.worker_heartbeat)
+    if settings.nightly_schedule:
+        from .scheduled import add_nightly_schedule
+
+        add_nightly_schedule(app, settings)
 
     async def main() -> None:
         async with app.open_async():

@@ -185,10 +185,11 @@ def wait_done(api: Api, token: str, accession: str, timeout: float = 90, seen: l
 def jobs(engine) -> list[dict]:
     """Every procrastinate job: our job name, args, status, attempts, worker."""
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT id, status::text, attempts, args, worker_id FROM procrastinate_jobs "
-                                 "ORDER BY id")).mappings().all()
-    return [{"id": r["id"], "status": r["status"], "attempts": r["attempts"], "name": r["args"]["name"],
-             "args": r["args"]["args"], "worker_id": r["worker_id"]} for r in rows]
+        rows = conn.execute(text("SELECT id, status::text, attempts, args, worker_id, task_name "
+                                 "FROM procrastinate_jobs ORDER BY id")).mappings().all()
+    return [{"id": r["id"], "status": r["status"], "attempts": r["attempts"],
+             "name": r["args"].get("name", r["task_name"]), "args": r["args"].get("args", r["args"]),
+             "worker_id": r["worker_id"]} for r in rows]
 
 
 __all__ = ["jobs", "replace", "select", "staged_sheet", "submit", "wait_done"]

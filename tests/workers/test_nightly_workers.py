@@ -53,3 +53,31 @@ def test_two_scans_at_once_ingest_every_sheet_exactly_once(engine, wsettings, wo
     # a scan after the night finds nothing left to queue
     again = subprocess.run(scan, env=env, capture_output=True, text=True, timeout=60)
     assert "nightly: 0 sheet(s) queued" in again.stdout
+
+
+def test_scheduled_scan_runs_on_workers_without_crontab(engine, wsettings, workers, lab, tmp_path):
+    _token, _owner, project = lab
+    inbox = tmp_path / "inbox"
+    rows = [row(f"p{i}", write_fastq(inbox / project, f"p{i}.fastq", reads=3, mate=None, style="plain", seed=i))
+            for i in range(3)]
+    write_sheet(inbox / project / "sched.tsv", rows)
+    # every 2 seconds (6-field cron), two workers carry the schedule: each tick is deferred once
+    workers.start(2, NFDP_NIGHTLY_SCHEDULE="* * * * * */2", NFDP_NIGHTLY_INBOX=str(inbox), NFDP_NIGHTLY_SETTLE="0")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list((inbox / "done").rglob("sched.tsv")):
+        time.sleep(0.3)
+    assert list((inbox / "done").rglob("sched.tsv")), workers.log(0) + workers.log(1)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Run)) == 3
+        assert conn.scalar(select(func.count()).select_from(Submission)) == 1
+    # a later tick may queue the sheet again while the first job runs (the queueing lock covers
+    # waiting jobs): the lock on the digest runs it after, and it finds the sheet filed away
+    sheet_jobs = [j for j in jobs(engine) if j["name"] == "nightly-sheet"]
+    assert sheet_jobs and all(j["args"]["sha256"] == sheet_jobs[0]["args"]["sha256"] for j in sheet_jobs)
+
+
+def test_bad_schedule_exits_2(wsettings, tmp_path):
+    env = worker_env(wsettings, NFDP_NIGHTLY_SCHEDULE="every night", NFDP_NIGHTLY_INBOX=str(tmp_path))
+    out = subprocess.run([str(VENV_BIN / "nfdp-ingest"), "worker"], env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 2 and "is not a cron expression" in out.stderr
