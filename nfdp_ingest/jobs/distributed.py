@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import UsageError
 from ..registry.db import normalise_url
-from .registry import check_args, lookup, run_job
+from .registry import check_args, job, lookup, run_job
 
 log = logging.getLogger("nfdp_ingest.jobs")
 
@@ -31,6 +31,12 @@ QUEUES = ("submissions", "files", "qc", "nightly")
 JOB_QUEUES = {"submission": "submissions", "submission-plan": "submissions", "submission-batch": "files",
               "qc-run": "qc", "nightly-sheet": "nightly", "nightly-scan": "nightly"}
 STALLED_FACTOR = 3  # heartbeats missed before a worker counts as dead
+
+
+@job("ping")
+def ping(settings) -> str:
+    """An empty job: what a job costs from enqueue to start (bench_workers.py)."""
+    return "pong"
 
 
 class WorkersNeedPostgres(UsageError):
