@@ -74,13 +74,12 @@ def _load(engine, accession: str):
         return row
 
 
-def _source(settings, engine, owner: int):
-    from ..pipeline.sources import StagedSource
-    from ..staging.area import open_area
+def _source(settings, engine, args: dict):
     from ..storage import open_storage
+    from .submission import source_for
 
     storage = open_storage(settings)
-    return storage, StagedSource(engine, open_area(settings, storage), owner, settings.data_dir / "files")
+    return storage, source_for(settings, engine, args, storage)
 
 
 @job("submission-plan")
@@ -104,7 +103,7 @@ def plan_submission(settings, accession: str) -> str:
             existing = journal.load_existing(session, project_id, (r.sample_alias for r in report.rows),
                                              (f.filename for r in report.rows for f in r.files))
         plan, conflicts = make_plan(report.rows, existing)
-        storage, source = _source(settings, engine, args["owner"])
+        storage, source = _source(settings, engine, args)
         if conflicts or plan.nothing_new:
             plan = None
         else:
@@ -161,7 +160,7 @@ def store_batch(settings, accession: str, runs: list[dict]) -> str:
     samples = {r["sample_alias"]: SimpleNamespace(alias=r["sample_alias"], accession=r["sample_accession"])
                for r in runs}
     plan = BatchPlan(planned, list(samples.values()))
-    storage, source = _source(settings, engine, args["owner"])
+    storage, source = _source(settings, engine, args)
     facts: dict = {}
     try:
         files = source.resolve(plan)

@@ -63,8 +63,19 @@ def sheet_file(settings, accession: str, args: dict) -> Path:
     return local
 
 
+def source_for(settings, engine, args: dict, storage=None):
+    """Where a queued submission's files come from: a folder (``submit --queue``, a folder
+    every worker sees) or the owner token's staging area (HTTP)."""
+    from ..pipeline.sources import LocalFolder, StagedSource
+    from ..staging.area import open_area
+
+    if args.get("files_root"):
+        return LocalFolder(Path(args["files_root"]))
+    return StagedSource(engine, open_area(settings, storage), args["owner"], settings.data_dir / "files")
+
+
 def create(engine, settings, *, sheet: Path, sheet_name: str, sheet_sha256: str, project: str,
-           checklist: str | None, checklist_id: str, owner: int) -> str:
+           checklist: str | None, checklist_id: str, owner: int | None, files_root: str | None = None) -> str:
     """Record a queued submission and keep its sheet; its accession. Duplicate when the same
     sheet is pending in the project (the accession counter's row lock orders two requests)."""
     with transaction(engine) as session:
@@ -80,6 +91,8 @@ def create(engine, settings, *, sheet: Path, sheet_name: str, sheet_sha256: str,
         kept = folder / f"sheet{sheet.suffix.lower()}"
         shutil.copyfile(sheet, kept)
         job_args = {"sheet": str(kept.absolute()), "project": project, "checklist": checklist, "owner": owner}
+        if files_root:
+            job_args["files_root"] = files_root
         if settings.jobs == "workers":  # workers on other hosts read the sheet from the database
             job_args["sheet_data"] = base64.b64encode(kept.read_bytes()).decode("ascii")
         session.add(Submission(
@@ -127,9 +140,7 @@ def _record(engine, accession: str, **values) -> None:
 def run_submission(settings, accession: str) -> str:
     """Run (or resume) the HTTP submission ``accession``; its final status."""
     from ..pipeline.report import failure_dict
-    from ..pipeline.sources import StagedSource
     from ..pipeline.submit import submit_sheet
-    from ..staging.area import open_area
     from ..storage import open_storage
 
     engine = open_registry(settings.db_url)
@@ -143,7 +154,7 @@ def run_submission(settings, accession: str) -> str:
         if row.status == "queued":
             row.status = "running"
     storage = open_storage(settings)
-    source = StagedSource(engine, open_area(settings, storage), args["owner"], settings.data_dir / "files")
+    source = source_for(settings, engine, args, storage)
     try:
         result = submit_sheet(
             sheet_file(settings, accession, args), settings, project=args["project"], checklist=args.get("checklist"),
