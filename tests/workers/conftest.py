@@ -19,7 +19,6 @@ TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
-from tests.conftest import fresh_pg_database  # noqa: E402
 from factories import make_token  # noqa: E402
 from fixtures_files import write_fastq  # noqa: E402
 
@@ -30,6 +29,7 @@ from nfdp_ingest.registry import tokens as token_registry  # noqa: E402
 from nfdp_ingest.registry.projects import create_project  # noqa: E402
 from nfdp_ingest.staging.area import LocalArea  # noqa: E402
 from nfdp_ingest.staging.service import stage  # noqa: E402
+from tests.conftest import fresh_pg_database  # noqa: E402
 from tests.pipeline.conftest import row, write_sheet  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent

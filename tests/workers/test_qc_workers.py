@@ -6,9 +6,9 @@ import subprocess
 import time
 
 import pytest
+from fixtures_files import write_fastq
 from sqlalchemy import func, select
 
-from fixtures_files import write_fastq
 from nfdp_ingest.pipeline.submit import submit_sheet
 from nfdp_ingest.registry.models import QCReport, Run
 from tests.pipeline.conftest import row, write_sheet
@@ -33,7 +33,7 @@ def test_twenty_fastqc_jobs_over_three_workers_each_store_one_report(engine, wse
     assert first.returncode == 0, first.stderr
     assert f"FastQC: {RUNS} job(s) queued" in first.stdout
     again = subprocess.run(queue, env=env, capture_output=True, text=True, timeout=60)
-    assert f"FastQC: 0 job(s) queued" in again.stdout  # a run's job is queued once (queueing lock)
+    assert "FastQC: 0 job(s) queued" in again.stdout  # a run's job is queued once (queueing lock)
     workers.start(3)
     deadline = time.monotonic() + 150
     while time.monotonic() < deadline:

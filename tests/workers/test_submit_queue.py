@@ -6,9 +6,9 @@ import os
 import subprocess
 
 import pytest
+from fixtures_files import write_fastq
 from sqlalchemy import func, select
 
-from fixtures_files import write_fastq
 from nfdp_ingest.registry.models import Run, Submission
 from tests.pipeline.conftest import row, write_sheet
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 
 from nfdp_ingest.registry.models import Run, Submission, SubmissionItem
 
-from .conftest import VENV_BIN, jobs, staged_sheet, submit, wait_done, worker_env
+from .conftest import VENV_BIN, jobs, staged_sheet, submit, wait_done
 
 pytestmark = pytest.mark.xdist_group("workers")  # one at a time: they share the 2 cores
 
