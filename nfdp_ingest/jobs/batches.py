@@ -118,6 +118,8 @@ def plan_submission(settings, accession: str) -> str:
         sub = session.scalar(select(Submission).where(Submission.id == sub_id).with_for_update())
         if sub.status not in PENDING:
             return sub.status
+        if (sub.progress or {}).get("batches") is not None:
+            return "planned already"  # this job ran before and its batches are queued (a retry)
         _, journalled = journal.reserve_plan(
             session, project_id=project_id, sheet_name=sub.sheet_name, sheet_sha256=sub.sheet_sha256,
             checklist_id=report.checklist, storage=storage.mode, plan=plan, accession=accession)

@@ -158,3 +158,15 @@ def test_db_upgrade_applies_the_queue_schema_once(pg_url, tmp_path):
     with eng.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM procrastinate_jobs")) == 0
     eng.dispose()
+
+
+def test_plan_job_run_twice_queues_its_batches_once(engine, wsettings, api, lab, tmp_path):
+    from nfdp_ingest.jobs import run_job
+
+    token, owner, project = lab
+    accession = submit(api, token, staged_sheet(engine, wsettings, owner, tmp_path / "lab", 25), project)
+    assert run_job(wsettings, "submission-plan", {"accession": accession}) == "3 batches"
+    # a worker killed after the plan's commit, before procrastinate recorded the success: it runs again
+    assert run_job(wsettings, "submission-plan", {"accession": accession}) == "planned already"
+    assert len([j for j in jobs(engine) if j["name"] == "submission-batch"]) == 3
+    assert sorted(_reserved(engine, accession)) == _reserved(engine, accession) and len(_reserved(engine, accession)) == 25
