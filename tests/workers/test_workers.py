@@ -170,3 +170,22 @@ def test_plan_job_run_twice_queues_its_batches_once(engine, wsettings, api, lab,
     assert run_job(wsettings, "submission-plan", {"accession": accession}) == "planned already"
     assert len([j for j in jobs(engine) if j["name"] == "submission-batch"]) == 3
     assert sorted(_reserved(engine, accession)) == _reserved(engine, accession) and len(_reserved(engine, accession)) == 25
+
+
+def test_workers_carry_on_after_their_database_connections_are_cut(engine, wsettings, workers, api, lab, tmp_path):
+    """PostgreSQL restarted under running workers, as far as this test's database goes: every
+    connection to it is terminated (the server itself is shared by other tests)."""
+    token, owner, project = lab
+    sheet = staged_sheet(engine, wsettings, owner, tmp_path / "lab", 20)
+    workers.start(2)
+    time.sleep(2)
+    db_name = engine.url.database
+    with engine.connect() as conn:
+        cut = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                "WHERE datname = :db AND pid <> pg_backend_pid()"), {"db": db_name}).scalar()
+    assert cut >= 2  # at least the workers' connections
+    engine.dispose()
+    accession = submit(api, token, sheet, project)
+    body = wait_done(api, token, accession, timeout=120)
+    _assert_committed_once(engine, body, accession, 20)
+    assert all(p.poll() is None for p in workers.procs), "a worker died with its connection"
