@@ -122,6 +122,13 @@ class Settings:
     ena: EnaSettings = field(default_factory=EnaSettings)
     staging_days: int = 30  # staged files unused this long are removed by `staging clean`
     job_threads: int = 2  # submissions the serving process runs at once (embedded runner)
+    jobs: str = "embedded"  # embedded | workers (procrastinate on PostgreSQL, `nfdp-ingest worker`)
+    job_attempts: int = 3  # tries of a job on workers before it ends failed
+    job_batch_files: int = 16  # files per batch job of a submission on workers
+    worker_heartbeat: float = 10.0  # seconds between a worker's heartbeats; dead after 3 missed
+    nightly_schedule: str | None = None  # cron: the nightly scan as a periodic task on workers
+    nightly_inbox: Path | None = None  # the inbox that periodic scan reads (a folder every worker sees)
+    nightly_settle: float = 600.0  # seconds a sheet must be left alone before the periodic scan takes it
 
     @property
     def db_url(self) -> str:
@@ -179,4 +186,18 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         ena=ena_from_env(env),
         staging_days=_int(env.get("NFDP_STAGING_DAYS"), "NFDP_STAGING_DAYS", 30),
         job_threads=_int(env.get("NFDP_JOB_THREADS"), "NFDP_JOB_THREADS", 2),
+        jobs=_jobs_mode(env.get("NFDP_JOBS")),
+        job_attempts=max(1, _int(env.get("NFDP_JOB_ATTEMPTS"), "NFDP_JOB_ATTEMPTS", 3)),
+        job_batch_files=max(1, _int(env.get("NFDP_JOB_BATCH_FILES"), "NFDP_JOB_BATCH_FILES", 16)),
+        worker_heartbeat=_float(env.get("NFDP_WORKER_HEARTBEAT"), "NFDP_WORKER_HEARTBEAT", 10.0),
+        nightly_schedule=env.get("NFDP_NIGHTLY_SCHEDULE") or None,
+        nightly_inbox=Path(env["NFDP_NIGHTLY_INBOX"]) if env.get("NFDP_NIGHTLY_INBOX") else None,
+        nightly_settle=_float(env.get("NFDP_NIGHTLY_SETTLE"), "NFDP_NIGHTLY_SETTLE", 600.0),
     )
+
+
+def _jobs_mode(value: str | None) -> str:
+    mode = (value or "embedded").strip().lower() or "embedded"
+    if mode not in ("embedded", "workers"):
+        raise UsageError(f"NFDP_JOBS={value!r}: use 'embedded' (jobs in the serving process) or 'workers'")
+    return mode

@@ -55,12 +55,20 @@ def create_app(settings: Settings | None = None, *, runner=None, resume_jobs: bo
     app.register_blueprint(qcfiles.bp)  # /qc/<run>/<file>, the report_url the seed shows
     app.after_request(access.record_use)  # a token's last_used_at, outside the view's transactions
     _error_handlers(app)
-    if resume_jobs:
+    if resume_jobs and not _on_workers(settings, runner):  # procrastinate keeps its own queue
         from ..jobs.submission import resume_pending
 
         with app.app_context():
             app.extensions["nfdp_resumed"] = resume_pending(settings, submissions.runner())
     return app
+
+
+def _on_workers(settings, runner) -> bool:
+    from ..jobs.distributed import DistributedRunner, is_postgres
+
+    if runner is not None:
+        return isinstance(runner, DistributedRunner)
+    return settings.jobs == "workers" and is_postgres(settings.db_url)
 
 
 def _error_handlers(app: Flask) -> None:

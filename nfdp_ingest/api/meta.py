@@ -26,6 +26,15 @@ def health():
     except (NfdpError, SQLAlchemyError) as exc:
         body["database"] = getattr(exc, "message", None) or "unreachable"
         problems.append("database")
+    if "database" not in problems:
+        try:
+            from ..jobs.ops import counts
+
+            jobs = counts(st.read_engine)
+            if jobs is not None:
+                body["jobs"] = jobs
+        except SQLAlchemyError:  # the registry answered: the queue's counts are extra
+            pass
     try:
         body["storage"] = st.storage.check()
     except Exception as exc:  # any failure of the storage check means "down"

@@ -225,6 +225,9 @@ class Health(BaseModel):
     database: str
     storage: str
     detail: str | None = None
+    jobs: dict[str, int] | None = Field(
+        None, description="Workers' jobs per state (todo, doing, succeeded, failed, …); "
+                          "only on PostgreSQL once `db upgrade` made the queue")
 
 
 class FieldError(BaseModel):

@@ -29,15 +29,27 @@ _lock = threading.Lock()
 
 
 def runner():
-    """The app's job runner: the one given to create_app, else an embedded thread pool."""
+    """The app's job runner: the one given to create_app, else procrastinate when
+    NFDP_JOBS=workers on PostgreSQL, else an embedded thread pool."""
     ext = current_app.extensions
     with _lock:
         if ext.get("nfdp_runner") is None:
             from ..jobs import EmbeddedRunner
+            from ..jobs.distributed import DistributedRunner, is_postgres
 
             st = state()
-            ext["nfdp_runner"] = EmbeddedRunner(st.settings, st.settings.job_threads)
+            if st.settings.jobs == "workers" and is_postgres(st.settings.db_url):
+                ext["nfdp_runner"] = DistributedRunner(st.settings)
+            else:
+                ext["nfdp_runner"] = EmbeddedRunner(st.settings, st.settings.job_threads)
         return ext["nfdp_runner"]
+
+
+def submission_job() -> str:
+    """On workers a submission is planned first, then split into batch jobs."""
+    from ..jobs.distributed import DistributedRunner
+
+    return "submission-plan" if isinstance(runner(), DistributedRunner) else "submission"
 
 
 def _flag(value: str | None) -> bool:
@@ -126,7 +138,7 @@ def create_submission():
             raise ApiError(409, exc.message, submission=exc.accession) from None
     finally:
         path.unlink(missing_ok=True)
-    runner().enqueue("submission", accession=accession)
+    runner().enqueue(submission_job(), accession=accession)
     return json_response({"accession": accession, "status": "queued"}, 202,
                          {"Location": url_for("submissions.get_submission", accession=accession)})
 

@@ -22,10 +22,11 @@ from . import (
     staging_cmds,
     storage_cmds,
     submit,
+    workers,
 )
 
 AREAS = (sheet, db, submit, storage_cmds, api, nightly, qc, files_cmds, ena, samplesheet, fetch, staging_cmds,
-         remote)
+         remote, workers)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -22,6 +22,11 @@ def upgrade(settings) -> None:
     engine = registry_db.engine_for(settings.db_url)
     revision = registry_db.upgrade(engine)
     click.echo(f"database {engine.url.render_as_string(hide_password=True)} is at revision {revision}")
+    if engine.dialect.name == "postgresql":  # the workers' queue lives beside the registry
+        from ..jobs.distributed import apply_schema
+
+        made = apply_schema(settings)
+        click.echo("job queue schema (procrastinate) " + ("created" if made else "present"))
 
 
 @click.group("project")

@@ -75,6 +75,11 @@ def nightly(inbox, settle, threads, files_root, remove_source, summary_path, fmt
     down; those sheets stay in the inbox), 75 when another nightly run holds the lock.
     """
     setup_logging()
+    from ..jobs.distributed import is_postgres
+
+    if settings.jobs == "workers" and is_postgres(settings.db_url):
+        _enqueue(settings, inbox, settle, files_root, fmt)
+        return
     show_progress = _isatty(sys.stdout) and _isatty(sys.stderr)
     from ..nightly import render_summary_html, run_nightly  # heavy: pandas, pandera
 
@@ -92,6 +97,24 @@ def nightly(inbox, settle, threads, files_root, remove_source, summary_path, fmt
     else:
         click.echo(summary.to_text())
     sys.exit(summary.exit_code)
+
+
+def _enqueue(settings, inbox, settle, files_root, fmt) -> None:
+    """NFDP_JOBS=workers: one job per settled sheet for the workers (any host may scan)."""
+    from ..jobs.distributed import DistributedRunner
+    from ..jobs.nightly import scan_and_enqueue
+
+    runner = DistributedRunner(settings)
+    try:
+        rows = scan_and_enqueue(settings, runner, inbox, settle_seconds=settle, files_root=files_root)
+    finally:
+        runner.close()
+    if fmt == "json":
+        echo_json(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['sheet']}\t{r['status']}" + (f"\tjob {r['job']}" if r["job"] is not None else ""))
+    click.echo(f"nightly: {sum(1 for r in rows if r['status'] == 'queued')} sheet(s) queued for the workers")
 
 
 def _isatty(stream) -> bool:

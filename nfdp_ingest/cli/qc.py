@@ -36,10 +36,12 @@ def qc() -> None:
               envvar="NFDP_QC_THRESHOLDS", help=THRESHOLDS_HELP)
 @click.option("--fastqc", "fastqc_cmd", metavar="PATH", default=None, envvar="NFDP_FASTQC",
               help="The fastqc executable (default: $NFDP_FASTQC, else `fastqc` on PATH).")
+@click.option("--queue", "queue", is_flag=True,
+              help="Enqueue one FastQC job per run for the workers (PostgreSQL) instead of running here.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @handle_errors
 @settings_options
-def run_cmd(run_accessions, project, threads, thresholds, fastqc_cmd, fmt, settings) -> None:
+def run_cmd(run_accessions, project, threads, thresholds, fastqc_cmd, queue, fmt, settings) -> None:
     """Run FastQC on FASTQ runs and store a QC report for each.
 
     With no RUN_ACC: every FASTQ run without a FastQC report (of --project if
@@ -54,6 +56,9 @@ def run_cmd(run_accessions, project, threads, thresholds, fastqc_cmd, fmt, setti
 
     if run_accessions and project:
         raise UsageError("give either --project or run accessions, not both")
+    if queue:
+        _queue_fastqc(settings, list(run_accessions), project, thresholds, fastqc_cmd, fmt)
+        return
     try:
         fastqc_cmd = find_fastqc(fastqc_cmd)
     except FastqcMissing as exc:
@@ -83,6 +88,25 @@ def run_cmd(run_accessions, project, threads, thresholds, fastqc_cmd, fmt, setti
     if errors:
         raise SystemExit(max(r.error_exit or EXIT_INVALID for r in errors))
     raise SystemExit(EXIT_OK)
+
+
+def _queue_fastqc(settings, run_accessions, project, thresholds, fastqc_cmd, fmt) -> None:
+    from ..jobs.distributed import DistributedRunner, conninfo
+    from ..jobs.qc import enqueue_fastqc
+
+    conninfo(settings.db_url)  # exit 2 on SQLite: workers need PostgreSQL
+    runner = DistributedRunner(settings)
+    try:
+        queued = enqueue_fastqc(settings, runner, run_accessions, project,
+                                thresholds=str(thresholds) if thresholds else None, fastqc=fastqc_cmd)
+    finally:
+        runner.close()
+    if fmt == "json":
+        echo_json([{"run": run, "job": job_id} for run, job_id in queued])
+        return
+    for run, job_id in queued:
+        click.echo(f"{run}  " + (f"job {job_id}" if job_id is not None else "already queued"))
+    click.echo(f"FastQC: {sum(1 for _, j in queued if j is not None)} job(s) queued")
 
 
 @qc.command("import")

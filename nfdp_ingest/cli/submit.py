@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import NfdpError
+from ..errors import NfdpError, UsageError
 from .common import echo_json, handle_errors, settings_options, setup_logging, write_report_file
 
 
@@ -26,9 +26,13 @@ from .common import echo_json, handle_errors, settings_options, setup_logging, w
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the outcome to FILE (.json or .html).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display and no log lines, only the result.")
+@click.option("--queue", "queue", is_flag=True,
+              help="Hand the submission to the workers (PostgreSQL); the files folder must be one they see.")
+@click.option("--no-wait", is_flag=True, help="With --queue: print the accession and exit at once.")
 @settings_options
 @handle_errors
-def submit(sheet, project, checklist, files_root, threads, deep, dry_run, fmt, report_path, quiet, settings):
+def submit(sheet, project, checklist, files_root, threads, deep, dry_run, fmt, report_path, quiet, queue, no_wait,
+           settings):
     """Validate SHEET, check its files, and register everything in one transaction.
 
     Exit 0 when committed (or nothing new), 1 when the sheet or its files are
@@ -41,6 +45,11 @@ def submit(sheet, project, checklist, files_root, threads, deep, dry_run, fmt, r
 
     if not quiet:
         setup_logging()
+    if queue:
+        _queued(settings, sheet, project, checklist, files_root, fmt, quiet, no_wait)
+        return
+    if no_wait:
+        raise UsageError("--no-wait goes with --queue")
     try:
         result = submit_sheet(
             sheet, settings, project=project, checklist=checklist, files_root=files_root,
@@ -61,6 +70,35 @@ def submit(sheet, project, checklist, files_root, threads, deep, dry_run, fmt, r
         echo_json(outcome)
     else:
         click.echo(submit_text(result))
+
+
+def _queued(settings, sheet, project, checklist, files_root, fmt, quiet, no_wait) -> None:
+    from ..jobs.queued import queue_submission, wait_submission
+
+    accession = queue_submission(settings, sheet, project=project, checklist=checklist, files_root=files_root)
+    if no_wait:
+        click.echo(accession)
+        return
+    if not quiet:
+        click.echo(f"{accession} queued for the workers", err=True)
+
+    def show(p: dict) -> None:
+        if not quiet and p.get("files_total") is not None:
+            click.echo(f"{accession}: {p.get('files_done', 0)}/{p['files_total']} files, "
+                       f"{p.get('bytes_done', 0):,}/{p.get('bytes_total') or 0:,} bytes", err=True)
+
+    row = wait_submission(settings, accession, show)
+    outcome = row.outcome or {"submission": accession, "status": row.status, "errors": [{"message": row.error}]}
+    if fmt == "json":
+        echo_json(outcome)
+    elif row.status == "committed":
+        counts = row.counts or {}
+        click.echo(f"{accession} committed: " + ", ".join(
+            f"{(counts.get(k) or {}).get('created', 0)} {k}" for k in ("samples", "experiments", "runs")))
+    else:
+        click.echo(f"error: {accession} failed: {(row.error or '').splitlines()[0] if row.error else ''}", err=True)
+    if row.status != "committed":
+        sys.exit(outcome.get("exit_code", 1))
 
 
 def register(group: click.Group) -> None:

@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 JOBS: dict[str, Callable] = {}
 # modules that define jobs, imported before the first lookup (a worker starts cold)
-JOB_MODULES = ("nfdp_ingest.jobs.submission",)
+JOB_MODULES = ("nfdp_ingest.jobs.submission", "nfdp_ingest.jobs.batches", "nfdp_ingest.jobs.qc",
+               "nfdp_ingest.jobs.nightly")
 
 
 def job(name: str):

@@ -10,6 +10,7 @@ is harmless: a committed submission is left alone, a pending one resumes from it
 
 from __future__ import annotations
 
+import base64
 import logging
 import shutil
 import time
@@ -47,8 +48,34 @@ def public_status(row: Submission) -> str:
     return {"reserved": "running"}.get(row.status, row.status)
 
 
+def sheet_file(settings, accession: str, args: dict) -> Path:
+    """The submission's sheet on this host: where the API kept it, else written out of the
+    database (``sheet_data``, workers on other hosts) under this host's data dir."""
+    kept = Path(args["sheet"])
+    if kept.is_file() or not args.get("sheet_data"):
+        return kept
+    local = settings.data_dir / "submissions" / accession / kept.name
+    if not local.is_file():
+        local.parent.mkdir(parents=True, exist_ok=True)
+        temp = local.with_name(local.name + ".part")
+        temp.write_bytes(base64.b64decode(args["sheet_data"]))
+        temp.replace(local)
+    return local
+
+
+def source_for(settings, engine, args: dict, storage=None):
+    """Where a queued submission's files come from: a folder (``submit --queue``, a folder
+    every worker sees) or the owner token's staging area (HTTP)."""
+    from ..pipeline.sources import LocalFolder, StagedSource
+    from ..staging.area import open_area
+
+    if args.get("files_root"):
+        return LocalFolder(Path(args["files_root"]))
+    return StagedSource(engine, open_area(settings, storage), args["owner"], settings.data_dir / "files")
+
+
 def create(engine, settings, *, sheet: Path, sheet_name: str, sheet_sha256: str, project: str,
-           checklist: str | None, checklist_id: str, owner: int) -> str:
+           checklist: str | None, checklist_id: str, owner: int | None, files_root: str | None = None) -> str:
     """Record a queued submission and keep its sheet; its accession. Duplicate when the same
     sheet is pending in the project (the accession counter's row lock orders two requests)."""
     with transaction(engine) as session:
@@ -63,10 +90,15 @@ def create(engine, settings, *, sheet: Path, sheet_name: str, sheet_sha256: str,
         folder.mkdir(parents=True, exist_ok=True)
         kept = folder / f"sheet{sheet.suffix.lower()}"
         shutil.copyfile(sheet, kept)
+        job_args = {"sheet": str(kept.absolute()), "project": project, "checklist": checklist, "owner": owner}
+        if files_root:
+            job_args["files_root"] = files_root
+        if settings.jobs == "workers":  # workers on other hosts read the sheet from the database
+            job_args["sheet_data"] = base64.b64encode(kept.read_bytes()).decode("ascii")
         session.add(Submission(
             accession=accession, project_id=project_id, sheet_name=sheet_name, sheet_sha256=sheet_sha256,
             checklist_id=checklist_id, storage=settings.storage, status="queued", token_id=owner,
-            job={"sheet": str(kept.absolute()), "project": project, "checklist": checklist, "owner": owner},
+            job=job_args,
             progress={"files_done": 0, "files_total": None, "bytes_done": 0, "bytes_total": None}))
     return accession
 
@@ -108,9 +140,7 @@ def _record(engine, accession: str, **values) -> None:
 def run_submission(settings, accession: str) -> str:
     """Run (or resume) the HTTP submission ``accession``; its final status."""
     from ..pipeline.report import failure_dict
-    from ..pipeline.sources import StagedSource
     from ..pipeline.submit import submit_sheet
-    from ..staging.area import open_area
     from ..storage import open_storage
 
     engine = open_registry(settings.db_url)
@@ -124,10 +154,10 @@ def run_submission(settings, accession: str) -> str:
         if row.status == "queued":
             row.status = "running"
     storage = open_storage(settings)
-    source = StagedSource(engine, open_area(settings, storage), args["owner"], settings.data_dir / "files")
+    source = source_for(settings, engine, args, storage)
     try:
         result = submit_sheet(
-            args["sheet"], settings, project=args["project"], checklist=args.get("checklist"),
+            sheet_file(settings, accession, args), settings, project=args["project"], checklist=args.get("checklist"),
             source=source, submission=accession, show_progress=True,
             progress_factory=lambda total, files, label: DbProgress(engine, sub_id, total, files, label))
     except NfdpError as exc:

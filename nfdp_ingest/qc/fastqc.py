@@ -214,6 +214,7 @@ def run_fastqc(
     thresholds: Thresholds | str | Path | None = None,
     fastqc: str | None = None,
     progress: Callable[[FastqcResult], None] | None = None,
+    only_if_unchecked: bool | None = None,
 ) -> list[FastqcResult]:
     """FastQC on the given FASTQ runs, or on every FASTQ run (of ``project``) without a FastQC report.
 
@@ -221,6 +222,8 @@ def run_fastqc(
     result per run in accession order; results with ``error`` were not stored.
     Each report is committed as soon as its run is done, so an interrupted batch
     keeps what it finished (a re-run without accessions picks up the rest).
+    ``only_if_unchecked``: store a report only where the run has none (default: when no
+    accessions are given; a queued job sets it so that a retried job stores no second report).
     """
     from ..storage import open_storage
 
@@ -247,7 +250,8 @@ def run_fastqc(
                         # without accessions, another `qc run` may have checked this run meanwhile
                         res.stored = records.store_fastqc(engine, run.id, status=res.status, summary=res.summary,
                                                           report_path=res.report_path,
-                                                          only_if_unchecked=not accessions)
+                                                          only_if_unchecked=not accessions
+                                                          if only_if_unchecked is None else only_if_unchecked)
                     results.append(res)
                     if progress:
                         progress(res)
