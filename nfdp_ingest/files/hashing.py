@@ -86,17 +86,7 @@ class HashingReader:
     def __init__(self, path: str | os.PathLike, *, filename: str, expected_type: str | None = None,
                  progress: Any = None, chunk_size: int = CHUNK_SIZE, sha256: bool = True,
                  parallel: bool = True):
-        self.filename = filename
-        self.path = os.fspath(path)
-        if expected_type is not None and expected_type not in SUPPORTED:
-            raise ValueError(f"unknown expected_type {expected_type!r}; use one of {list(SUPPORTED)}")
-        self.expected_type = expected_type or type_from_extension(filename)
-        if self.expected_type is None:
-            raise FileProblem(filename, f"is not of a supported type; supported: {SUPPORTED_TEXT}",
-                              kind="unsupported")
-        self.progress = progress
-        self.chunk_size = chunk_size
-        self.parallel = parallel
+        self._start(filename, os.fspath(path), expected_type, progress, chunk_size, sha256, parallel)
         try:
             # O_NONBLOCK: a FIFO given by mistake must not hang the open (no effect on files)
             fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
@@ -112,6 +102,22 @@ class HashingReader:
         self._f = open(fd, "rb", buffering=0)
         self._st = st
         self.size: int = st.st_size
+
+    def _start(self, filename: str, path: str, expected_type: str | None, progress: Any, chunk_size: int,
+               sha256: bool, parallel: bool) -> None:
+        """The expected type, checked, and the reading state: everything but the source, so a
+        reader of another source (files.stream) sets up the same way."""
+        self.filename = filename
+        self.path = path
+        if expected_type is not None and expected_type not in SUPPORTED:
+            raise ValueError(f"unknown expected_type {expected_type!r}; use one of {list(SUPPORTED)}")
+        self.expected_type = expected_type or type_from_extension(filename)
+        if self.expected_type is None:
+            raise FileProblem(filename, f"is not of a supported type; supported: {SUPPORTED_TEXT}",
+                              kind="unsupported")
+        self.progress = progress
+        self.chunk_size = chunk_size
+        self.parallel = parallel
         self._md5 = hashlib.md5()
         self._sha = hashlib.sha256() if sha256 else None
         self._head = bytearray()

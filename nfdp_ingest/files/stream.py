@@ -8,12 +8,9 @@ length announced (if any) and the declared MD5 exactly as for a file.
 
 from __future__ import annotations
 
-import hashlib
 import sys
-import threading
 from typing import Any, BinaryIO
 
-from .detect import SUPPORTED, SUPPORTED_TEXT, type_from_extension
 from .hashing import CHUNK_SIZE, HashingReader
 from .problems import FileProblem
 
@@ -22,32 +19,10 @@ class StreamHashingReader(HashingReader):
     def __init__(self, stream: BinaryIO, *, filename: str, length: int | None = None,
                  expected_type: str | None = None, progress: Any = None,
                  chunk_size: int = CHUNK_SIZE, parallel: bool = True):
-        # HashingReader.__init__ opens a path; the state it sets up is repeated here instead.
-        self.filename = filename
-        self.path = filename
-        if expected_type is not None and expected_type not in SUPPORTED:
-            raise ValueError(f"unknown expected_type {expected_type!r}; use one of {list(SUPPORTED)}")
-        self.expected_type = expected_type or type_from_extension(filename)
-        if self.expected_type is None:
-            raise FileProblem(filename, f"is not of a supported type; supported: {SUPPORTED_TEXT}",
-                              kind="unsupported")
-        self.progress = progress
-        self.chunk_size = chunk_size
-        self.parallel = parallel
+        self._start(filename, filename, expected_type, progress, chunk_size, True, parallel)
         self._stream = stream
         self.length = length
         self.size = length if length is not None else sys.maxsize  # the growth check's bound
-        self._md5 = hashlib.md5()
-        self._sha = hashlib.sha256()
-        self._head = bytearray()
-        self.content_type = None
-        self.compressed = False
-        self._sniffed = False
-        self._nread = 0
-        self._eof = False
-        self._checked_eof = False
-        self._facts = None
-        self._lock = threading.Lock()
 
     @property
     def closed(self) -> bool:
