@@ -43,6 +43,15 @@ def ena_env(settings, area, webin, tmp_path) -> dict[str, str]:
 
 
 @pytest.fixture
+def cli(settings, monkeypatch):
+    """``nfdp-ingest`` in-process against the test database (no Webin settings)."""
+    monkeypatch.setenv("NFDP_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("NFDP_ENA_CENTER_NAME", CENTER)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
 def ena_cli(ena_env, monkeypatch):
     for key in [k for k in os.environ if k.startswith("NFDP_")]:
         monkeypatch.delenv(key)

@@ -6,25 +6,14 @@ from __future__ import annotations
 import filecmp
 from datetime import date, timedelta
 
-import pytest
-from click.testing import CliRunner
 from lxml import etree
 
-from nfdp_ingest.cli import main
 from nfdp_ingest.ena import schemas
 
 from .helpers import CENTER, brokerable, ena_upload_xsd_dir, md5, upstream_schema
 
 SET_SCHEMAS = {"SUBMISSION_SET": "SRA.submission.xsd", "PROJECT_SET": "ENA.project.xsd",
                "SAMPLE_SET": "SRA.sample.xsd", "EXPERIMENT_SET": "SRA.experiment.xsd", "RUN_SET": "SRA.run.xsd"}
-
-
-@pytest.fixture
-def cli(settings, monkeypatch):
-    monkeypatch.setenv("NFDP_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("NFDP_ENA_CENTER_NAME", CENTER)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 def test_shipped_xsds_are_enas_own(tmp_path):

@@ -7,23 +7,12 @@ import json
 import shutil
 from datetime import date, timedelta
 
-import pytest
-from click.testing import CliRunner
 from sqlalchemy import update
 
-from nfdp_ingest.cli import main
 from nfdp_ingest.registry.db import transaction
 from nfdp_ingest.registry.models import Experiment, Project, Run, Sample
 
-from .helpers import CENTER, brokerable
-
-
-@pytest.fixture
-def cli(settings, monkeypatch):
-    monkeypatch.setenv("NFDP_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("NFDP_ENA_CENTER_NAME", CENTER)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+from .helpers import brokerable
 
 
 def problems(cli, *args):
