@@ -79,13 +79,18 @@ def serve_app(settings):
     return server, Live(f"http://127.0.0.1:{server.server_port}", runner, settings)
 
 
-@pytest.fixture
-def live(settings):
+def _serving(settings):
+    """The app on a live server for one test; stopped, and its jobs waited for, afterwards."""
     server, handle = serve_app(settings)
     yield handle
     server.shutdown()
     server.server_close()
     handle.runner.wait(timeout=60)
+
+
+@pytest.fixture
+def live(settings):
+    yield from _serving(settings)
 
 
 @pytest.fixture
@@ -98,11 +103,7 @@ def minio_settings(settings, s3):
 
 @pytest.fixture
 def live_minio(minio_settings):
-    server, handle = serve_app(minio_settings)
-    yield handle
-    server.shutdown()
-    server.server_close()
-    handle.runner.wait(timeout=60)
+    yield from _serving(minio_settings)
 
 
 @pytest.fixture
