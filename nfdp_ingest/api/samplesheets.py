@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from ..export import lookup
-from ..export.samplesheets import PIPELINES, nextflow_config, prepare
+from ..export.samplesheets import PIPELINES
+from ..export.samplesheets.sheet import nextflow_config, prepare
 from . import spec
 from .access import viewer
 from .common import ApiError, state

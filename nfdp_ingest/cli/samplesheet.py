@@ -9,7 +9,8 @@ import click
 
 from ..errors import UsageError
 from ..export import lookup
-from ..export.samplesheets import PIPELINES, prepare
+from ..export.samplesheets import PIPELINES
+from ..export.samplesheets.sheet import prepare
 from ..registry.db import open_registry
 from ..registry.visibility import EVERYONE
 from .common import settings_options

@@ -107,7 +107,7 @@ def test_cli_prints_the_same_rows(cli_env, client, demo):
 
 def test_file_report_is_a_library_call(engine, demo):
     """export.file_report without Flask: checks before the first chunk, then streams the rows."""
-    from nfdp_ingest.export import file_report
+    from nfdp_ingest.export.filereport import file_report
     from nfdp_ingest.registry.queries import UnknownAccession
 
     with pytest.raises(UnknownAccession):

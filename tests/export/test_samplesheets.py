@@ -7,7 +7,8 @@ import io
 
 import pytest
 
-from nfdp_ingest.export.samplesheets import PIPELINES, SheetError, prepare
+from nfdp_ingest.export.samplesheets import PIPELINES
+from nfdp_ingest.export.samplesheets.sheet import SheetError, prepare
 
 from .nfschema import validate
 from .trees import LAYOUTS, build
