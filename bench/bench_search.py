@@ -6,8 +6,9 @@ Reuses bench_api's database (built once: 10 projects, 50,000 samples, ``--runs``
 search documents are written by the database's own triggers as the rows go in), gives
 1,000 samples a breed, then measures p50/p99 against a real ``nfdp-ingest serve`` of:
 an MD5 (one run), a breed (1,000 samples), a sample alias (one), a file name (its words),
-an organism every sample has (50,000 hits, ranked), a word every run has (all runs, ranked),
-and a word nothing has. Target: p99 under 50 ms for the selective queries.
+an organism every sample has (50,000 hits), a word every run has (a million hits),
+a word nothing has, and the last reachable page (500: hits are paged up to 10,000) of that
+word. Target: p99 under 50 ms for every one.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from bench_api import build, pct, run_count, start_server, timed  # noqa: E402
 
 from nfdp_ingest.registry import db  # noqa: E402
 
-SELECTIVE = ("md5 (1 run)", "breed (1,000 samples)", "sample alias (1)", "file name (1 run)", "no hit")
 
 
 def add_breeds(url: str) -> None:
@@ -70,8 +70,9 @@ def main() -> None:
         ("sample alias (1)", lambda: f"{api}?q=S{rnd.randint(1, 50_000)}", args.n),
         ("file name (1 run)", name_url, args.n),
         ("no hit", f"{api}?q=zebrafish", args.n),
-        ("organism (50,000 samples)", f"{api}?q=bos+taurus", 20),
-        ("a word of every run", f"{api}?q=fastq&type=run", 5),
+        ("organism (50,000 samples)", f"{api}?q=bos+taurus", 50),
+        ("a word of every run", f"{api}?q=fastq&type=run", 50),
+        ("the same, last page (500)", f"{api}?q=fastq&type=run&page=500", 50),
     ]
     results = []
     try:
@@ -85,15 +86,15 @@ def main() -> None:
         proc.terminate()
         proc.wait(timeout=10)
     backend = "postgresql" if "postgres" in url else "sqlite"
-    met = all(r["p99_ms"] < 50 for r in results if r["measure"] in SELECTIVE)
+    met = all(r["p99_ms"] < 50 for r in results)
     print(f"\nSearch benchmark: {runs:,} runs, {backend}, {os.cpu_count()} cores")
     print(f"{'query':<30} {'n':>5} {'p50 ms':>9} {'p99 ms':>9}")
     for r in results:
         print(f"{r['measure']:<30} {r['n']:>5} {r['p50_ms']:>9} {r['p99_ms']:>9}")
-    print(f"target selective queries p99 < 50 ms: {'met' if met else 'MISSED'}")
+    print(f"target every query p99 < 50 ms: {'met' if met else 'MISSED'}")
     for r in results:
         print(json.dumps({"bench": "search", "backend": backend, "runs": runs, **r}))
-    print(json.dumps({"bench": "search", "backend": backend, "targets": {"selective p99 < 50 ms": met}}))
+    print(json.dumps({"bench": "search", "backend": backend, "targets": {"p99 < 50 ms": met}}))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ digits, lower case: the same reduction the index applies), every word must match
 and hits are ranked: PostgreSQL by ``ts_rank`` over the weighted ``tsvector``
 (titles weigh most), SQLite by FTS5's ``bm25`` with the same weighting. A query that
 is one file name is first looked up as the whole name. Above RANK_LIMIT hits the
-order is the registration order (ranking them all would cost seconds).
+order is the registration order (ranking them all would cost seconds). Hits are counted
+up to COUNT_LIMIT and pages stop there: counting the million runs a word like "fastq"
+matches costs half a second, and nobody pages through 10,000 hits.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ MAX_WORDS = 16
 # Above this many hits, ranking them all costs more than a reader waits (a word every run
 # has: a million ranks for one page); they come in the order they were registered instead.
 RANK_LIMIT = 5000
+# Hits counted, and reachable by paging, at most (Elasticsearch stops at the same number).
+COUNT_LIMIT = 10_000
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _NAME = re.compile(r"^[^\W_]+(?:[_.\-/]+[^\W_]+)+$", re.UNICODE)  # a file name: words joined by _ . - /
 
@@ -59,8 +63,10 @@ def parse_kinds(raw: str | None) -> tuple[str, ...]:
 
 def search(conn: Connection, q: str, *, kinds: Sequence[str] = KINDS, page: int = 1, per_page: int = 20,
            project_ids: Iterable[int] | None = None, hidden_project_ids: Iterable[int] | None = None,
-           ) -> tuple[list[Mapping[str, Any]], int]:
-    """One page of hits ``{type, accession, title, summary, project_accession}`` and the total.
+           count_limit: int = COUNT_LIMIT) -> tuple[list[Mapping[str, Any]], int, bool]:
+    """One page of hits ``{type, accession, title, summary, project_accession}``, the total
+    and whether it is exact: above ``count_limit`` hits the total is ``count_limit``, ``False``,
+    and pages past it are empty.
 
     ``hidden_project_ids``: projects the reader may not see (embargo) — their records
     are neither returned nor counted. ``project_ids`` narrows to those projects.
@@ -70,13 +76,13 @@ def search(conn: Connection, q: str, *, kinds: Sequence[str] = KINDS, page: int 
         raise SearchQueryError("the query has no words to search for (letters or digits)")
     whole = joined_name(q)
     if whole is not None and "run" in kinds:  # a whole file name first: one posting list
-        hits, total = _search(conn, [whole], kinds, page, per_page, project_ids, hidden_project_ids)
-        if total:
-            return hits, total
-    return _search(conn, words, kinds, page, per_page, project_ids, hidden_project_ids)
+        found = _search(conn, [whole], kinds, page, per_page, project_ids, hidden_project_ids, count_limit)
+        if found[1]:
+            return found
+    return _search(conn, words, kinds, page, per_page, project_ids, hidden_project_ids, count_limit)
 
 
-def _search(conn, words, kinds, page, per_page, project_ids, hidden_project_ids):
+def _search(conn, words, kinds, page, per_page, project_ids, hidden_project_ids, count_limit):
     postgres = conn.dialect.name == "postgresql"
     match, rank, params = (_postgres if postgres else _sqlite)(words)
     where = [match, "d.kind IN :kinds"]
@@ -86,7 +92,7 @@ def _search(conn, words, kinds, page, per_page, project_ids, hidden_project_ids)
         if ids is not None:
             ids = list(ids)
             if not ids and not negate:
-                return [], 0
+                return [], 0, True
             if ids:
                 where.append(f"d.project_id {'NOT IN' if negate else 'IN'} :{name}")
                 params[name] = ids
@@ -97,16 +103,22 @@ def _search(conn, words, kinds, page, per_page, project_ids, hidden_project_ids)
     def bound(sql: str):
         return text(sql).bindparams(*(bindparam(n, expanding=True) for n in expanding))
 
-    total = conn.execute(bound(f"SELECT count(*) FROM {source} WHERE {condition}"), params).scalar_one()
+    total = conn.execute(bound(f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {condition} LIMIT :most) c"),
+                         {**params, "most": count_limit + 1}).scalar_one()
+    exact = total <= count_limit
+    total = min(total, count_limit)
     if total == 0 or (page - 1) * per_page >= total:
-        return [], total
-    order = f"{rank}, length(d.accession), d.accession" if total <= RANK_LIMIT else "d.id"
+        return [], total, exact
+    offset = (page - 1) * per_page
+    limit = min(per_page, total - offset)  # the last reachable page ends at the cap
+    # registration order: FTS5 yields rowids ascending, so ordering by its rowid streams
+    order = f"{rank}, length(d.accession), d.accession" if total <= RANK_LIMIT else ("d.id" if postgres else "f.rowid")
     rows = conn.execute(bound(
         f"SELECT d.kind AS type, d.accession, d.title, d.summary, p.accession AS project_accession "
         f"FROM {source} JOIN project p ON p.id = d.project_id WHERE {condition} "
         f"ORDER BY {order} LIMIT :limit OFFSET :offset"
-    ), {**params, "limit": per_page, "offset": (page - 1) * per_page}).mappings().all()
-    return [dict(r) for r in rows], total
+    ), {**params, "limit": limit, "offset": offset}).mappings().all()
+    return [dict(r) for r in rows], total, exact
 
 
 def _postgres(words: list[str]) -> tuple[str, str, dict]:

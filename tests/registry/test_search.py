@@ -27,8 +27,11 @@ def tree(engine):
 
 
 def find(engine, q, **kw):
+    """(hits, total): the count is exact for every query of these small trees."""
     with engine.connect() as conn:
-        return search(conn, q, **kw)
+        hits, total, exact = search(conn, q, **kw)
+    assert exact
+    return hits, total
 
 
 def test_a_breed_finds_its_sample_and_project(engine, tree):
@@ -127,3 +130,16 @@ def test_a_whole_file_name_is_found_first_and_many_hits_are_not_ranked(engine, t
     monkeypatch.setattr(mod, "RANK_LIMIT", 1)
     hits, total = find(engine, "bos taurus")
     assert total == 2 and [h["accession"] for h in hits] == sorted([tree["a"], tree["b"]])
+
+
+def test_hits_are_counted_and_paged_up_to_the_count_limit(engine, tree):
+    with engine.connect() as conn:
+        everything = search(conn, "nfdp", per_page=100)  # every accession has the word
+        assert everything[2] and everything[1] >= 8
+        hits, total, exact = search(conn, "nfdp", per_page=2, page=2, count_limit=5)
+        assert (total, exact) == (5, False) and len(hits) == 2
+        assert [h["accession"] for h in hits] == [h["accession"] for h in everything[0][2:4]]
+        last, total, _ = search(conn, "nfdp", per_page=2, page=3, count_limit=5)
+        assert total == 5 and len(last) == 1  # the page ends at the cap, not at per_page
+        assert search(conn, "nfdp", per_page=2, page=4, count_limit=5)[:2] == ([], 5)
+        assert search(conn, "holstein", count_limit=5)[1:] == (2, True)
