@@ -31,7 +31,6 @@ from bench_api import build, pct, run_count, start_server, timed  # noqa: E402
 from nfdp_ingest.registry import db  # noqa: E402
 
 
-
 def add_breeds(url: str) -> None:
     engine = db.make_engine(url)
     with engine.begin() as conn:

@@ -60,7 +60,13 @@ def _gunicorn(settings, host: str, port: int, workers: int) -> None:
         def load(self):  # in each worker, after the fork
             from ..api import create_app
 
-            return create_app(settings)
+            # every worker (and each one gunicorn starts in place of a dead one) resumes what is
+            # pending; a submission's lock lets one process run it
+            app = create_app(settings, resume_jobs=True)
+            for accession in app.extensions.get("nfdp_resumed") or ():
+                click.echo(f"resuming submission {accession} (queued or running, not held by a live process)",
+                           err=True)
+            return app
 
     click.echo(f"serving the NFDP API on http://{host}:{port}/api/v1 with {workers} workers", err=True)
     Application().run()

@@ -18,10 +18,11 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from ..errors import InvalidInput, NfdpError
+from ..errors import InvalidInput, LockHeld, NfdpError
 from ..progress import Progress
 from ..registry.accessions import reserve
 from ..registry.db import open_registry, transaction
+from ..registry.locks import process_lock
 from ..registry.models import Submission, utcnow
 from ..registry.projects import get_project
 from .registry import job
@@ -138,15 +139,32 @@ def _record(engine, accession: str, **values) -> None:
 
 @job("submission")
 def run_submission(settings, accession: str) -> str:
-    """Run (or resume) the HTTP submission ``accession``; its final status."""
+    """Run (or resume) the HTTP submission ``accession``; its final status. Several server
+    processes may be asked to (each resumes what it finds pending at start-up): the
+    submission's lock lets one run it, the others return at once."""
+    engine = open_registry(settings.db_url)
+    with transaction(engine) as session:
+        sub_id = session.scalar(select(Submission.id).where(Submission.accession == accession))
+    if sub_id is None:
+        raise ValueError(f"{accession} is not a submission made over HTTP")
+    try:
+        with process_lock(settings.db_url, "submission", sub_id, busy="another server process",
+                          then="it is running this submission", fallback_dir=settings.data_dir, remove=True):
+            return _run_locked(settings, engine, accession)
+    except LockHeld as exc:
+        log.info("submission %s: %s", accession, exc.message)
+        with transaction(engine) as session:
+            return session.scalar(select(Submission.status).where(Submission.id == sub_id))
+
+
+def _run_locked(settings, engine, accession: str) -> str:
     from ..pipeline.report import failure_dict
     from ..pipeline.submit import submit_sheet
     from ..storage import open_storage
 
-    engine = open_registry(settings.db_url)
-    with transaction(engine) as session:
+    with transaction(engine) as session:  # read under the lock: a run that ended before is seen
         row = session.scalar(select(Submission).where(Submission.accession == accession))
-        if row is None or row.job is None:
+        if row.job is None:
             raise ValueError(f"{accession} is not a submission made over HTTP")
         if row.status not in PENDING:
             return row.status  # done already (a job may run twice)

@@ -28,7 +28,7 @@ def wait_healthy(base: str, timeout: float = 20.0, proc: subprocess.Popen | None
         try:
             if requests.get(base + "/api/v1/health", timeout=1).status_code in (200, 503):
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # gunicorn: bound before its workers load
             time.sleep(0.1)
     raise AssertionError(f"server at {base} did not come up")
 

@@ -24,6 +24,8 @@ from .context import Context, SheetError, Skip
 from .pipelines import PIPELINES, Pipeline
 from .units import units
 
+__all__ = ["Sheet", "SheetError", "SkippedRun", "default_paths", "nextflow_config", "prepare"]
+
 CHUNK = 64 * 1024
 
 
