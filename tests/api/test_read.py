@@ -203,7 +203,7 @@ def test_filter_naming_an_unknown_accession_is_404(client, demo, url):
 @pytest.mark.parametrize("url", ["/api/v1/projects/NFDP-PRJ-999999", "/api/v1/samples/x",
                                  "/api/v1/experiments/NFDP-EXP-999999", "/api/v1/runs/NFDP-RUN-999999",
                                  "/api/v1/runs/NFDP-RUN-999999/download", "/api/v1/runs/NFDP-RUN-999999/qc",
-                                 "/api/v1/runs/%00", "/api/v1/nothing-here", "/"])
+                                 "/api/v1/runs/%00", "/api/v1/nothing-here", "/api/v1/"])  # "/": the pages' index
 def test_unknown_is_json_404(client, demo, url):
     r = client.get(url)
     assert r.status_code == 404

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import Embargo, app, client, demo, embargo  # noqa: F401 - fixtures (and tests/ on sys.path)
+from tests.api.conftest import Embargo, app, client, demo, embargo, live  # noqa: F401 - fixtures (and tests/ on sys.path)
 
 from factories import make_experiment, make_project, make_run, make_sample, make_token  # noqa: E402, I001
 from nfdp_ingest.registry.db import transaction  # noqa: E402
@@ -34,3 +34,50 @@ def hidden_token(engine, embargo):  # noqa: F811
 def keep_token(client, secret: str, base: str = "http://localhost"):  # noqa: F811
     """Enter the token in the page form, as a browser on this site sends it."""
     return client.post("/session", data={"token": secret, "next": "/"}, headers={"Origin": base})
+
+
+@pytest.fixture
+def large(engine, demo):  # noqa: F811
+    """A generated project of 3,000 runs (750 samples, paired runs), inserted in bulk → its accession."""
+    return make_large_project(engine, samples=750, runs_per_sample=4)
+
+
+def make_large_project(engine, *, samples: int, runs_per_sample: int, title: str = "Large goat herd") -> str:
+    """Bulk rows (Core inserts, accessions reserved as a submission would) under a new project."""
+    import hashlib
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, select
+
+    from nfdp_ingest.registry.accessions import reserve
+    from nfdp_ingest.registry.models import Experiment, Run, Sample
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with transaction(engine) as s:
+        project = make_project(s, title=title, description="Generated: many samples and runs")
+        sample_accs = reserve(s, "SAM", samples)
+        s.execute(insert(Sample), [{"accession": a, "project_id": project.id, "alias": f"GOAT_{i:05d}",
+                                    "organism": "Capra hircus", "tax_id": 9925, "breed": "Galla" if i % 2 else "Somali",
+                                    "attributes": {"herd": f"H{i % 7}"}, "created_at": now}
+                                   for i, a in enumerate(sample_accs)])
+        sample_ids = dict(s.execute(select(Sample.accession, Sample.id).where(Sample.project_id == project.id)).all())
+        exp_accs = reserve(s, "EXP", samples)
+        s.execute(insert(Experiment), [{"accession": e, "sample_id": sample_ids[a], "platform": "ILLUMINA",
+                                        "instrument_model": "Illumina NovaSeq 6000", "library_strategy": "WGS",
+                                        "library_source": "GENOMIC", "library_layout": "PAIRED", "created_at": now}
+                                       for a, e in zip(sample_accs, exp_accs)])
+        exp_ids = dict(s.execute(select(Experiment.accession, Experiment.id)
+                                 .where(Experiment.accession.in_(exp_accs))).all())
+        run_accs = reserve(s, "RUN", samples * runs_per_sample)
+        rows = []
+        for n, acc in enumerate(run_accs):
+            exp = exp_accs[n // runs_per_sample]
+            md5 = hashlib.md5(acc.encode()).hexdigest()
+            name = f"GOAT_{n // runs_per_sample:05d}_L{n % runs_per_sample // 2 + 1}_R{n % 2 + 1}.fastq.gz"
+            rows.append({"accession": acc, "experiment_id": exp_ids[exp], "filename": name, "file_type": "FASTQ",
+                         "file_size": 2_000_000_000 + n, "checksum_md5": md5, "checksum_sha256": md5 * 2,
+                         "read_direction": "forward" if n % 2 == 0 else "reverse", "file_path": f"/data/{name}",
+                         "created_at": now})
+        for start in range(0, len(rows), 500):
+            s.execute(insert(Run), rows[start:start + 500])
+        return project.accession
