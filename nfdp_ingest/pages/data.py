@@ -72,23 +72,30 @@ def _runs(conn: Connection, filters: dict, viewer: Viewer, page: int) -> dict:
 
 
 def project(conn: Connection, viewer: Viewer, accession: str, samples_page: int, runs_page: int) -> dict:
+    """The project page: counts by index-only queries, one page of samples and one of runs
+    (a 100,000-run project costs what a small one does, bench/bench_pages.py)."""
     record = queries.get_record(conn, "projects", accession, viewer=viewer)
+    counts = overview.project_counts(conn, [record["id"]])[record["id"]]
     samples, total_samples = queries.list_page(conn, "samples", {"project": accession}, samples_page,
                                                PER_PAGE, viewer=viewer)
     experiments = overview.experiments_of(conn, [s["id"] for s in samples])
-    ena = ena_summary(conn, accession) or {"brokered": {}, "total": {}, "last_exchange": None, "exchanges": []}
-    last = ena["last_exchange"]
+    runs_pages = pages(counts["runs"], runs_page, "runs")  # checked before the walk
+    runs = overview.project_runs_page(conn, record["id"], runs_page, PER_PAGE, counts["runs"])
+    qc = overview.latest_qc(conn, [r["id"] for r in runs])
+    ena = None
+    if record["ena_accession"] or overview.brokered(conn, record["id"]):  # counting costs a pass
+        found = ena_summary(conn, accession)
+        ena = {"brokered": found["brokered"], "exchanges": len(found["exchanges"]),
+               "last_exchange": _dict(found["last_exchange"]) if found["last_exchange"] else None}
     return {
         "project": {**_dict(record), "embargoed": is_embargoed(record["release_date"])},
-        "counts": {"samples": ena["total"].get("sample", total_samples),
-                   "experiments": ena["total"].get("experiment", 0), "runs": ena["total"].get("run", 0),
-                   "bytes": overview.project_bytes(conn, record["id"])},
+        "counts": counts,
         "samples": [{**_dict(s), "experiments": [_dict(e) for e in experiments[s["id"]]]} for s in samples],
         "samples_pages": pages(total_samples, samples_page, "samples"),
-        "runs": _runs(conn, {"project": accession}, viewer, runs_page),
+        "runs": {"rows": [{**_dict(r), "qc": qc.get(r["id"]), "download": download_url(r)} for r in runs],
+                 "pages": runs_pages},
         "pipelines": list(PIPELINES),
-        "ena": {"brokered": ena["brokered"], "total": ena["total"],
-                "last_exchange": _dict(last) if last else None, "exchanges": len(ena["exchanges"])},
+        "ena": ena,
     }
 
 

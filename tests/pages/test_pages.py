@@ -54,7 +54,7 @@ def test_project_page_shows_what_a_person_needs(client, engine, demo):
     main = _main(r)
     assert "<h1>Boran cattle WGS</h1>" in main and "Fifty Boran bulls" in main
     assert "<dt>Release date</dt><dd>not set (public)" in main
-    assert "<dt>Runs</dt><dd>5 (" in main and "<dt>Samples</dt><dd>3</dd>" in main
+    assert "<dt>Runs</dt><dd>5</dd>" in main and "<dt>Samples</dt><dd>3</dd>" in main
     for sample in demo.samples:
         assert f'href="/samples/{sample}"' in main
     assert f"{demo.experiments[0]}: WGS, Illumina NovaSeq 6000, PAIRED, 2 runs" in main
@@ -62,6 +62,7 @@ def test_project_page_shows_what_a_person_needs(client, engine, demo):
         assert f'href="/runs/{run}"' in main
     assert "SAMPLE_001_R1.fastq.gz" in main and "d41d8cd98f00b204e9800998ecf8427e" in main
     assert "1.1 GiB" in main  # 1,234,567,890 bytes
+    assert "Exchanges with ENA</dt><dd>0</dd>" in main
     assert 'class="qc qc-passed">passed<' in main and ">pending<" in main  # FastQC on the first run only
     assert f'href="/api/v1/runs/{demo.runs[0]}/files/SAMPLE_001_R1.fastq.gz"' in main
     for pipeline in PIPELINES:
@@ -72,13 +73,19 @@ def test_project_page_shows_what_a_person_needs(client, engine, demo):
     assert "PRJEB99999" in main and "Runs with an ENA accession</dt><dd>0 of 5" in main
 
 
+def test_a_project_never_sent_to_ena_says_so(client, demo):
+    main = _main(client.get(f"/projects/{demo.projects[1]}"))
+    assert "nothing of this project has been sent to ENA yet" in main and "not brokered yet" in main
+
+
 def test_project_tables_are_paginated(client, engine, demo):
     with transaction(engine) as s:
         exp = s.scalars(select(Experiment).where(Experiment.accession == demo.experiments[0])).one()
         extra = [make_run(s, exp).accession for _ in range(60)]
     main = _main(client.get(f"/projects/{demo.projects[0]}"))
     assert "Runs: 65, rows 1–50" in main and "Page 1 of 2" in main
-    assert f'href="/runs/{extra[44]}"' in main and f'href="/runs/{extra[45]}"' not in main
+    # by experiment, then registration: the demo pair of the first experiment, then these
+    assert f'href="/runs/{extra[47]}"' in main and f'href="/runs/{extra[48]}"' not in main
     assert "runs_page=2" in main
     second = _main(client.get(f"/projects/{demo.projects[0]}?runs_page=2"))
     assert "rows 51–65" in second and f'href="/runs/{extra[59]}"' in second
