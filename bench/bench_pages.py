@@ -59,6 +59,12 @@ def main() -> None:
     url = args.db or f"sqlite:///{data_dir / 'pages.sqlite3'}"
     t = time.perf_counter()
     build(url, args.runs, [])
+    from nfdp_ingest.registry import db
+
+    engine = db.make_engine(url)  # statistics (and PostgreSQL's visibility map), as autovacuum would leave them
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE" if url.startswith("sqlite") else "VACUUM ANALYZE")
+    engine.dispose()
     print(f"built {args.runs:,} runs in {time.perf_counter() - t:.0f} s", file=sys.stderr)
     project = acc("PRJ", 1)
     last_runs = -(-args.runs // PER_PAGE)

@@ -3,12 +3,19 @@ whose attribute holds markup, and tokens for the embargoed project."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
-from tests.api.conftest import Embargo, app, client, demo, embargo, live  # noqa: F401 - fixtures (and tests/ on sys.path)
+TESTS = Path(__file__).resolve().parents[1]
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
 
-from factories import make_experiment, make_project, make_run, make_sample, make_token  # noqa: E402, I001
+from factories import make_experiment, make_project, make_run, make_sample, make_token  # noqa: E402
+
 from nfdp_ingest.registry.db import transaction  # noqa: E402
+from tests.api.conftest import Embargo, app, client, demo, embargo, live  # noqa: E402, F401 - fixtures
 
 SCRIPT = "<script>alert('x')</script>"
 

@@ -60,6 +60,17 @@ def _screenshot(driver, path: Path) -> None:
     assert len(colours) > 20 and drawn > 0.01, (path.name, len(colours), drawn)  # text, not a blank
 
 
+def _then_wait(driver, action) -> None:
+    """Do ``action`` (a click, Enter in a form) and wait until the next page has loaded."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    action()
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 def _no_alert(driver) -> None:
     with pytest.raises(NoAlertPresentException):
         driver.switch_to.alert.text  # noqa: B018 - raises when no alert() ran
@@ -86,7 +97,7 @@ def test_every_page_shows_its_facts_and_renders(browser, live, demo, large, host
     assert len(cells[5]) == 32 and cells[6] == "pending"
     assert b.find_elements(By.LINK_TEXT, "rnaseq sample sheet") and "Page 1 of 60" in b.page_source
     _screenshot(b, tmp_path / "project.png")
-    b.find_element(By.CSS_SELECTOR, "nav[aria-label='Runs pages'] a[rel=next]").click()
+    _then_wait(b, b.find_element(By.CSS_SELECTOR, "nav[aria-label='Runs pages'] a[rel=next]").click)
     assert "rows 51–100" in _text(b, "#runs ~ .table-wrap caption")
 
     b.get(f"{live}/projects/{demo.projects[0]}")
@@ -100,7 +111,7 @@ def test_every_page_shows_its_facts_and_renders(browser, live, demo, large, host
     assert _text(b, "h1") == f"Run {demo.runs[0]}" and "d41d8cd98f00b204e9800998ecf8427e" in _text(b, "dl.facts")
     assert "total_sequences 50,000,000" in _text(b, "table.record")
     _screenshot(b, tmp_path / "run.png")
-    b.find_element(By.LINK_TEXT, "FastQC report").click()
+    _then_wait(b, b.find_element(By.LINK_TEXT, "FastQC report").click)
     assert "FastQC report" in b.find_element(By.TAG_NAME, "h1").text
 
     b.get(live + "/nightly")
@@ -120,14 +131,15 @@ def test_the_search_box_finds_a_sample_by_breed_and_a_run_by_md5(browser, live, 
     b = browser
     b.get(live + "/")
     box = b.find_element(By.ID, "q")
-    box.send_keys("Galla", Keys.ENTER)
+    _then_wait(b, lambda: box.send_keys("Galla", Keys.ENTER))
     assert "/search?q=Galla" in b.current_url
     assert b.find_element(By.LINK_TEXT, hostile[1]).get_attribute("href").endswith(f"/samples/{hostile[1]}")
     _screenshot(b, tmp_path / "search.png")
     box = b.find_element(By.ID, "q")
     box.clear()
-    box.send_keys("d41d8cd98f00b204e9800998ecf8427e", Keys.ENTER)
-    b.find_element(By.LINK_TEXT, demo.runs[0]).click()
+    _then_wait(b, lambda: box.send_keys("d41d8cd98f00b204e9800998ecf8427e", Keys.ENTER))
+    assert "/search?q=d41d8cd98f00b204e9800998ecf8427e" in b.current_url
+    _then_wait(b, b.find_element(By.LINK_TEXT, demo.runs[0]).click)
     assert _text(b, "h1") == f"Run {demo.runs[0]}"
 
 
@@ -135,11 +147,12 @@ def _tab_through(b) -> tuple[set[str], set[str]]:
     """Every link's href on the page, and the hrefs Tab focused (until focus comes back round)."""
     links = set(b.execute_script("return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"))
     reached: set[str] = set()
-    body = b.find_element(By.TAG_NAME, "body")
-    body.click()
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    b.execute_script("document.activeElement && document.activeElement.blur()")  # start at the top
     stops = b.execute_script("return document.querySelectorAll('a[href], button, input, [tabindex]').length")
     for _ in range(stops + 5):
-        b.switch_to.active_element.send_keys(Keys.TAB)
+        ActionChains(b).send_keys(Keys.TAB).perform()
         href = b.execute_script("var e = document.activeElement; return e && e.href ? e.href : null")
         if href:
             reached.add(href)
@@ -159,7 +172,7 @@ def test_embargoed_project_appears_after_the_token_form(browser, live, embargo, 
     assert embargo.hidden.project not in b.page_source
     b.get(f"{live}/projects/{embargo.hidden.project}")
     assert _text(b, "h1") == "Not found (404)"
-    b.find_element(By.ID, "token-field").send_keys(hidden_token, Keys.ENTER)
+    _then_wait(b, lambda: b.find_element(By.ID, "token-field").send_keys(hidden_token, Keys.ENTER))
     assert _text(b, "h1") == "Embargoed goats"  # back where the form was sent from
     assert "under embargo until then" in _text(b, "dl.facts") and hidden_token not in b.page_source
     cookie = b.get_cookie("nfdp_token")
@@ -167,7 +180,7 @@ def test_embargoed_project_appears_after_the_token_form(browser, live, embargo, 
     assert b.execute_script("return document.cookie") == ""  # no script can read it
     b.get(live + "/")
     assert embargo.hidden.project in b.page_source
-    b.find_element(By.XPATH, "//button[text()='Forget token']").click()
+    _then_wait(b, b.find_element(By.XPATH, "//button[text()='Forget token']").click)
     assert embargo.hidden.project not in b.page_source and b.get_cookie("nfdp_token") is None
 
 
