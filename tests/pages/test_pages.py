@@ -248,3 +248,16 @@ def test_qc_status_column_uses_the_latest_report(client, engine, demo):
     main = _main(client.get(f"/projects/{demo.projects[0]}"))
     row = main.split(f'href="/runs/{demo.runs[1]}"', 1)[1].split("</tr>", 1)[0]
     assert 'class="qc qc-failed">failed<' in row
+
+
+def test_a_database_that_is_down_is_a_503_page_and_json_under_the_api(tmp_path):
+    from nfdp_ingest.api import create_app
+    from nfdp_ingest.config import Settings
+
+    settings = Settings(data_dir=tmp_path, database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    client = create_app(settings).test_client()
+    page = client.get("/projects/NFDP-PRJ-000001")
+    assert page.status_code == 503 and page.mimetype == "text/html"
+    assert "Service unavailable (503)" in page.get_data(as_text=True) and "Traceback" not in page.get_data(as_text=True)
+    api = client.get("/api/v1/projects/")
+    assert api.status_code == 503 and api.is_json
