@@ -88,3 +88,18 @@ def make_large_project(engine, *, samples: int, runs_per_sample: int, title: str
         for start in range(0, len(rows), 500):
             s.execute(insert(Run), rows[start:start + 500])
         return project.accession
+
+
+def make_submission(engine, project: str, **values) -> str:
+    """A remote submission row of ``project`` (status, progress, outcome as given) → its accession."""
+    from sqlalchemy import select
+
+    from nfdp_ingest.registry.accessions import reserve
+    from nfdp_ingest.registry.models import Project, Submission
+
+    with transaction(engine) as s:
+        (acc,) = reserve(s, "SUB")
+        project_id = s.scalar(select(Project.id).where(Project.accession == project))
+        s.add(Submission(accession=acc, project_id=project_id, sheet_name="batch<1>.tsv", sheet_sha256="0" * 64,
+                         checklist_id="ERC000055", storage="local", token_id=1, **values))
+    return acc

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SCRIPT
+from .conftest import SCRIPT, make_submission
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -166,10 +166,14 @@ def test_tab_reaches_every_link(browser, live, demo, large):
         assert len(links) > 5 and links == reached, (url, links - reached)
 
 
-def test_embargoed_project_appears_after_the_token_form(browser, live, embargo, hidden_token):
+def test_embargoed_project_appears_after_the_token_form(browser, live, engine, embargo, hidden_token, tmp_path):
     b = browser
+    running = make_submission(engine, embargo.hidden.project, status="reserved",
+                              progress={"files_done": 1, "files_total": 4, "bytes_done": 0, "bytes_total": None})
     b.get(live + "/")
     assert embargo.hidden.project not in b.page_source
+    b.get(f"{live}/submissions/{running}")
+    assert _text(b, "h1") == "A valid token is needed (401)"
     b.get(f"{live}/projects/{embargo.hidden.project}")
     assert _text(b, "h1") == "Not found (404)"
     _then_wait(b, lambda: b.find_element(By.ID, "token-field").send_keys(hidden_token, Keys.ENTER))
@@ -178,6 +182,11 @@ def test_embargoed_project_appears_after_the_token_form(browser, live, embargo, 
     cookie = b.get_cookie("nfdp_token")
     assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict"
     assert b.execute_script("return document.cookie") == ""  # no script can read it
+    b.get(f"{live}/submissions/{running}")
+    assert _text(b, "h1") == f"Submission {running}" and "running" in _text(b, "dl.facts")
+    assert b.find_element(By.ID, "files-progress").get_attribute("value") == "1"
+    assert b.find_element(By.CSS_SELECTOR, "meta[http-equiv=refresh]").get_attribute("content") == "5"
+    _screenshot(b, tmp_path / "submission.png")
     b.get(live + "/")
     assert embargo.hidden.project in b.page_source
     _then_wait(b, b.find_element(By.XPATH, "//button[text()='Forget token']").click)

@@ -6,28 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from factories import make_token
-from sqlalchemy import select
 
 from nfdp_ingest.nightly import history, run_nightly
 from nfdp_ingest.nightly.summary import FAILED, INGESTED, NightlySummary, SheetOutcome
-from nfdp_ingest.registry.accessions import reserve
-from nfdp_ingest.registry.db import transaction
-from nfdp_ingest.registry.models import Project, Submission
 
-from .conftest import keep_token
-
-
-def _submission(engine, project: str, **values) -> str:
-    with transaction(engine) as s:
-        (acc,) = reserve(s, "SUB")
-        project_id = s.scalar(select(Project.id).where(Project.accession == project))
-        s.add(Submission(accession=acc, project_id=project_id, sheet_name="batch<1>.tsv", sheet_sha256="0" * 64,
-                         checklist_id="ERC000055", storage="local", token_id=1, **values))
-    return acc
+from .conftest import keep_token, make_submission
 
 
 def test_a_running_submission_shows_progress_and_refreshes_itself(client, engine, demo):
-    acc = _submission(engine, demo.projects[0], status="reserved",
+    acc = make_submission(engine, demo.projects[0], status="reserved",
                       progress={"files_done": 3, "files_total": 8, "bytes_done": 3 * 2**20, "bytes_total": 8 * 2**20})
     assert client.get(f"/submissions/{acc}").status_code == 401  # anonymous
     other = make_token(engine, "elsewhere", role="submitter", projects=(demo.projects[1],))
@@ -46,7 +33,7 @@ def test_a_running_submission_shows_progress_and_refreshes_itself(client, engine
 
 def test_a_failed_submission_shows_its_validation_report(client, engine, demo):
     errors = [{"row": 4, "column": "md5_forward", "value": "abc", "message": "not an MD5 <checksum>"}]
-    acc = _submission(engine, demo.projects[0], status="failed", error="the sheet is invalid",
+    acc = make_submission(engine, demo.projects[0], status="failed", error="the sheet is invalid",
                       outcome={"errors": errors, "exit_code": 1}, finished_at=datetime(2026, 1, 2, 3, 4, 5))
     keep_token(client, make_token(engine, "lab", role="submitter", projects=(demo.projects[0],)))
     text = client.get(f"/submissions/{acc}").get_data(as_text=True)
@@ -56,7 +43,7 @@ def test_a_failed_submission_shows_its_validation_report(client, engine, demo):
 
 
 def test_a_committed_submission_counts_what_it_registered(client, engine, demo):
-    acc = _submission(engine, demo.projects[0], status="committed",
+    acc = make_submission(engine, demo.projects[0], status="committed",
                       outcome={"samples": demo.samples[:2], "experiments": demo.experiments[:2], "runs": demo.runs[:4]})
     keep_token(client, make_token(engine, "admin"))
     text = client.get(f"/submissions/{acc}").get_data(as_text=True)
