@@ -15,7 +15,7 @@ if str(TESTS) not in sys.path:
 from factories import make_experiment, make_project, make_run, make_sample, make_token  # noqa: E402
 
 from nfdp_ingest.registry.db import transaction  # noqa: E402
-from tests.api.conftest import Embargo, app, client, demo, embargo, live  # noqa: E402, F401 - fixtures
+from tests.api.conftest import app, client, demo, embargo, live  # noqa: E402, F401 - fixtures
 
 SCRIPT = "<script>alert('x')</script>"
 
