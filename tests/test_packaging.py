@@ -29,4 +29,7 @@ def test_wheel_brings_checklists_vocabularies_and_templates(tmp_path):
     assert "nfdp_ingest/registry/migrations/versions/0002_order_lists_by_accession_number.py" in names
     for xsd in (REPO / "nfdp_ingest" / "ena" / "xsd").iterdir():  # `ena validate` needs ENA's schemas
         assert f"nfdp_ingest/ena/xsd/{xsd.name}" in names
+    pages = REPO / "nfdp_ingest" / "pages"  # the HTML pages' templates and stylesheet
+    for shipped_file in [*(pages / "templates").glob("*.html"), pages / "static" / "pages.css"]:
+        assert shipped_file.relative_to(REPO).as_posix() in names
     assert not any("examples/demo" in n for n in names)  # what `make demo` generates stays out

@@ -1,4 +1,5 @@
-"""The application factory: settings on the app, one blueprint per resource, JSON errors."""
+"""The application factory: settings on the app, one blueprint per resource, JSON errors (HTML
+error pages for the pages at the root)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from ..config import Settings, from_env
 from ..errors import InfrastructureError, NfdpError
 from ..export.filereport import API_PREFIX as PREFIX
+from ..pages import is_page
 from .common import ApiState, json_response
 
 log = logging.getLogger("nfdp_ingest.api")
@@ -27,6 +29,7 @@ def create_app(settings: Settings | None = None, *, runner=None, resume_jobs: bo
     app.url_map.merge_slashes = False  # "/runs//" is a 404, never a redirect
     app.extensions["nfdp"] = ApiState(settings)
 
+    from .. import pages
     from . import (
         access,
         drs,
@@ -53,6 +56,7 @@ def create_app(settings: Settings | None = None, *, runner=None, resume_jobs: bo
     app.register_blueprint(drs.bp, url_prefix=drs.PREFIX)  # GA4GH DRS 1.2
     app.extensions["nfdp_runner"] = runner
     app.register_blueprint(qcfiles.bp)  # /qc/<run>/<file>, the report_url the seed shows
+    pages.register(app)  # HTML for people at the root: /, /search, /projects/<acc>, …
     app.after_request(access.record_use)  # a token's last_used_at, outside the view's transactions
     _error_handlers(app)
     if resume_jobs and not _on_workers(settings, runner):  # procrastinate keeps its own queue
@@ -72,10 +76,17 @@ def _on_workers(settings, runner) -> bool:
 
 
 def _error_handlers(app: Flask) -> None:
+    """JSON errors under /api/v1, /ga4gh and /qc; HTML error pages everywhere else (the pages)."""
+    from ..pages.errors import error_page, from_exception
     from .drs import PREFIX as drs_prefix
+
+    def answer(detail: str, status: int):
+        return error_page(status, detail) if is_page(request.path) else json_response({"detail": detail}, status)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if is_page(request.path):
+            return from_exception(exc)
         if request.path.startswith(drs_prefix + "/"):  # DRS has its own error shape, even for 404/405
             return json_response({"msg": exc.description or exc.name, "status_code": exc.code or 500},
                                  exc.code or 500)
@@ -88,18 +99,18 @@ def _error_handlers(app: Flask) -> None:
     @app.errorhandler(InfrastructureError)
     def infra_error(exc: InfrastructureError):
         log.warning("infrastructure: %s", exc.message)
-        return json_response({"detail": exc.message}, 503)
+        return answer(exc.message, 503)
 
     @app.errorhandler(SQLAlchemyError)
     def db_error(exc: SQLAlchemyError):
         log.exception("database error")
-        return json_response({"detail": "the database failed to answer; try again later"}, 503)
+        return answer("the database failed to answer; try again later", 503)
 
     @app.errorhandler(NfdpError)
     def nfdp_error(exc: NfdpError):
-        return json_response({"detail": exc.message}, 422)
+        return answer(exc.message, 422)
 
     @app.errorhandler(Exception)
     def internal_error(exc: Exception):
         log.exception("internal error")
-        return json_response({"detail": "internal server error"}, 500)
+        return answer("internal server error", 500)

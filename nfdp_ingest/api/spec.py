@@ -34,6 +34,10 @@ class _DocumentOnly(FlaskPlugin):
     def validate(self, func, *_spectree_args, **view_args):
         return func(**view_args)  # Flask passes a view's URL arguments as keywords
 
+    def find_routes(self):
+        """The API's routes: the HTML pages (blueprint ``pages``) are not part of the document."""
+        return (rule for rule in super().find_routes() if not rule.endpoint.startswith("pages."))
+
 
 api = SpecTree(
     backend=_DocumentOnly,

@@ -20,7 +20,7 @@ from .common import echo_json, handle_errors, settings_options
 @settings_options
 @handle_errors
 def serve(host, port, workers, public_url, settings) -> None:
-    """Serve the HTTP API (/api/v1) until interrupted."""
+    """Serve the HTTP API (/api/v1) and the HTML pages (/) until interrupted."""
     from ..api import create_app
     from ..registry import db as registry_db
 
@@ -38,7 +38,8 @@ def serve(host, port, workers, public_url, settings) -> None:
     server = make_server(host, port, app, threaded=True)
     for accession in app.extensions.get("nfdp_resumed") or ():
         click.echo(f"resuming submission {accession} (queued or running when the server stopped)", err=True)
-    click.echo(f"serving the NFDP API on http://{host}:{server.server_port}/api/v1 (Ctrl-C stops)", err=True)
+    click.echo(f"serving the NFDP API on http://{host}:{server.server_port}/api/v1 and its pages on "
+               f"http://{host}:{server.server_port}/ (Ctrl-C stops)", err=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

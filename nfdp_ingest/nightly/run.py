@@ -20,6 +20,7 @@ from ..pipeline import journal
 from ..pipeline.report import KINDS, failure_dict, outcome_dict
 from ..pipeline.submit import sheet_digest, submit_sheet
 from ..registry.db import db_errors, open_registry, transaction
+from . import history
 from .inbox import Found, discover, file_away, waiting_reason
 from .locks import nightly_lock
 from .summary import (
@@ -222,4 +223,5 @@ def run_nightly(
         _clean_staging(settings)
     summary.seconds = time.monotonic() - clock_started
     log.info("nightly finished: %s", summary.verdict)
+    history.save(settings.data_dir, summary.to_dict())  # for the /nightly page
     return summary
