@@ -59,9 +59,9 @@ def index(conn: Connection, viewer: Viewer, page: int) -> dict:
 def search(conn: Connection, viewer: Viewer, q: str, kinds: tuple[str, ...], page: int) -> dict:
     """Raises registry_search.SearchQueryError for a query without words."""
     hidden = hidden_projects(conn, viewer).ids
-    hits, total = registry_search.search(conn, q, kinds=kinds, page=page, per_page=PER_PAGE,
-                                         hidden_project_ids=hidden or None)
-    return {"hits": hits, "pages": pages(total, page, "results")}
+    hits, total, exact = registry_search.search(conn, q, kinds=kinds, page=page, per_page=PER_PAGE,
+                                                hidden_project_ids=hidden or None)
+    return {"hits": hits, "pages": pages(total, page, "results"), "capped": not exact}
 
 
 def _runs(conn: Connection, filters: dict, viewer: Viewer, page: int) -> dict:

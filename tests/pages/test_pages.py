@@ -261,3 +261,19 @@ def test_a_database_that_is_down_is_a_503_page_and_json_under_the_api(tmp_path):
     assert "Service unavailable (503)" in page.get_data(as_text=True) and "Traceback" not in page.get_data(as_text=True)
     api = client.get("/api/v1/projects/")
     assert api.status_code == 503 and api.is_json
+
+
+def test_a_capped_search_says_there_are_more_and_how_to_narrow_it(client):
+    """Above 10,000 hits registry.search stops counting; the page must not pass 10,000 off as
+    the total (rendered directly: 10,000 documents are the search bench's business)."""
+    from flask import render_template
+
+    app = client.application
+    with app.test_request_context("/search?q=fastq"):
+        html = render_template("search.html", token=None, q="fastq", type="", message=None,
+                               hits=[], pages={"page": 1, "last": 500, "total": 10000, "first_row": 1},
+                               capped=True)
+        exact = render_template("search.html", token=None, q="fastq", type="", message=None,
+                                hits=[], pages={"page": 1, "last": 1, "total": 3, "first_row": 1}, capped=False)
+    assert "More than 10,000 results" in html and "narrow the search" in html
+    assert "More than" not in exact and "3 results" in exact
