@@ -31,6 +31,10 @@ QUEUES = ("submissions", "files", "qc", "nightly")
 JOB_QUEUES = {"submission": "submissions", "submission-plan": "submissions", "submission-batch": "files",
               "qc-run": "qc", "nightly-sheet": "nightly", "nightly-scan": "nightly"}
 STALLED_FACTOR = 3  # heartbeats missed before a worker counts as dead
+# Jobs start on LISTEN/NOTIFY; polling is only the safety net for a notification procrastinate
+# drops (one arriving while a fetch is in flight clears the wake-up event) or one sent while
+# the listening connection was being re-made (PostgreSQL restarted): it bounds such a job's wait.
+POLL_SECONDS = 1.0
 
 
 @job("ping")
@@ -216,6 +220,8 @@ def run_worker(settings, *, concurrency: int = 1, queues: Iterable[str] | None =
 
         add_nightly_schedule(app, settings)
 
+    lookup("ping")  # import every job module now, not during the first job
+
     async def main() -> None:
         async with app.open_async():
             side = asyncio.create_task(retry_stalled(app, heartbeat))
@@ -224,7 +230,8 @@ def run_worker(settings, *, concurrency: int = 1, queues: Iterable[str] | None =
                 await app.run_worker_async(
                     queues=list(queues) if queues else list(QUEUES), concurrency=max(1, concurrency),
                     update_heartbeat_interval=heartbeat, stalled_worker_timeout=heartbeat * STALLED_FACTOR,
-                    fetch_job_polling_interval=5.0, install_signal_handlers=True)
+                    listen_notify=True, fetch_job_polling_interval=POLL_SECONDS,
+                    install_signal_handlers=True)
             finally:
                 side.cancel()
         log.info("worker stopped")
