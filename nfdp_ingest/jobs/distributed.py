@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 from collections.abc import Iterable
 
 from sqlalchemy import text
@@ -31,15 +32,16 @@ QUEUES = ("submissions", "files", "qc", "nightly")
 JOB_QUEUES = {"submission": "submissions", "submission-plan": "submissions", "submission-batch": "files",
               "qc-run": "qc", "nightly-sheet": "nightly", "nightly-scan": "nightly"}
 STALLED_FACTOR = 3  # heartbeats missed before a worker counts as dead
-# Jobs start on LISTEN/NOTIFY; polling is only the safety net for a notification procrastinate
-# drops (one arriving while a fetch is in flight clears the wake-up event) or one sent while
-# the listening connection was being re-made (PostgreSQL restarted): it bounds such a job's wait.
-POLL_SECONDS = 1.0
 
 
 @job("ping")
-def ping(settings) -> str:
-    """An empty job: what a job costs from enqueue to start (bench_workers.py)."""
+def ping(settings, seconds: float = 0.0) -> str:
+    """An empty job: what a job costs from enqueue to start (bench_workers.py); ``seconds``
+    (at most 60): a job that takes that long, to see what happens to running jobs."""
+    if seconds:
+        import time
+
+        time.sleep(min(60.0, max(0.0, float(seconds))))
     return "pong"
 
 
@@ -74,6 +76,10 @@ def make_app(settings, *, sync: bool = False):
     connector = (procrastinate.SyncPsycopgConnector if sync else procrastinate.PsycopgConnector)(
         conninfo=conninfo(settings.db_url))
     app = procrastinate.App(connector=connector)
+    if not sync:  # a worker: a job's outcome is recorded even across a PostgreSQL restart
+        from .reconnect import patient_job_manager
+
+        app.job_manager = patient_job_manager(connector)
     retry = procrastinate.RetryStrategy(max_attempts=max(0, settings.job_attempts - 1), wait=1)
 
     @app.task(name=TASK, pass_context=True, retry=retry, queue="submissions")
@@ -211,7 +217,9 @@ async def retry_stalled(app, heartbeat: float) -> None:
 
 
 def run_worker(settings, *, concurrency: int = 1, queues: Iterable[str] | None = None) -> None:
-    """Run jobs until SIGTERM/SIGINT (the current jobs finish first)."""
+    """Run jobs until SIGTERM/SIGINT (the current jobs finish first). When PostgreSQL goes
+    away (restarted, failed over), procrastinate's worker stops — its heartbeat or listener
+    fails, or fetching a job does: this waits for the database and starts it again."""
     conninfo(settings.db_url)  # WorkersNeedPostgres before anything starts
     app = make_app(settings)
     heartbeat = max(0.2, settings.worker_heartbeat)
@@ -219,21 +227,47 @@ def run_worker(settings, *, concurrency: int = 1, queues: Iterable[str] | None =
         from .scheduled import add_nightly_schedule
 
         add_nightly_schedule(app, settings)
+    from .reconnect import wait_for_database
 
     lookup("ping")  # import every job module now, not during the first job
+    names = list(queues) if queues else list(QUEUES)
 
-    async def main() -> None:
+    # Jobs start on LISTEN/NOTIFY; polling (NFDP_WORKER_POLL) is the safety net for a
+    # notification procrastinate drops (one that arrives while a fetch is in flight).
+    async def one_run(stop: asyncio.Event) -> None:
         async with app.open_async():
             side = asyncio.create_task(retry_stalled(app, heartbeat))
-            log.info("worker started: queues %s, concurrency %d", ",".join(queues or QUEUES), concurrency)
+            work = asyncio.create_task(app.run_worker_async(
+                queues=names, concurrency=max(1, concurrency), update_heartbeat_interval=heartbeat,
+                stalled_worker_timeout=heartbeat * STALLED_FACTOR, listen_notify=True,
+                fetch_job_polling_interval=max(0.05, settings.worker_poll), install_signal_handlers=False))
+            log.info("worker started: queues %s, concurrency %d", ",".join(names), concurrency)
             try:
-                await app.run_worker_async(
-                    queues=list(queues) if queues else list(QUEUES), concurrency=max(1, concurrency),
-                    update_heartbeat_interval=heartbeat, stalled_worker_timeout=heartbeat * STALLED_FACTOR,
-                    listen_notify=True, fetch_job_polling_interval=POLL_SECONDS,
-                    install_signal_handlers=True)
+                await asyncio.wait([work, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+                if not work.done():
+                    work.cancel()  # procrastinate's graceful stop: running jobs finish, no new ones
+                try:
+                    await work
+                except asyncio.CancelledError:
+                    pass
             finally:
                 side.cancel()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        while not stop.is_set():
+            try:
+                await one_run(stop)
+                if not stop.is_set():  # its heartbeat or listener failed, so it stopped
+                    log.warning("worker lost PostgreSQL; reconnecting")
+            except Exception as exc:  # noqa: BLE001 - the database went away: wait for it
+                log.warning("worker lost PostgreSQL (%s: %s); reconnecting", type(exc).__name__, exc)
+            if not stop.is_set():
+                await wait_for_database(conninfo(settings.db_url), stop)
         log.info("worker stopped")
 
     asyncio.run(main())
+
