@@ -84,14 +84,15 @@ def make_app(settings, *, sync: bool = False):
 
     @app.task(name=TASK, pass_context=True, retry=retry, queue="submissions")
     def run(context, name: str, args: dict):
-        return dispatch(settings, name, args, attempt=context.job.attempts + 1)
+        return dispatch(settings, name, args, attempt=context.job.attempts + 1, job_id=context.job.id)
 
     return app
 
 
-def dispatch(settings, name: str, args: dict, *, attempt: int):
+def dispatch(settings, name: str, args: dict, *, attempt: int, job_id: int | None = None):
     """Run one job; on its last allowed attempt, a failure is recorded on what it worked for."""
-    log.info("job %s %s started (attempt %d of %d)", name, brief(args), attempt, settings.job_attempts)
+    log.info("job %s %s started (queue job %s, attempt %d of %d)", name, brief(args), job_id, attempt,
+             settings.job_attempts)
     try:
         return run_job(settings, name, args)
     except Exception as exc:
