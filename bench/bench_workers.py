@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Jobs on workers (procrastinate on PostgreSQL), with real ``nfdp-ingest worker`` processes:
 
-    .venv/bin/python bench/bench_workers.py [--files 64] [--qc-runs 16] [--pings 100]
+    .venv/bin/python bench/bench_workers.py [--files 64] [--qc-runs 16] [--pings 100] [--rounds 1] [--no-pin]
 
   submission  POST /api/v1/submissions of a sheet of ``--files`` staged FASTQ files (local
               storage) → committed, with 1 worker and with 2 (plan, batches, commit)
@@ -255,12 +255,17 @@ def main() -> int:
     ap.add_argument("--files", type=int, default=64)
     ap.add_argument("--qc-runs", type=int, default=16)
     ap.add_argument("--pings", type=int, default=100)
+    ap.add_argument("--rounds", type=int, default=1, help="1-then-2-worker rounds; medians reported")
     ap.add_argument("--no-pin", dest="pin", action="store_false", help="QC: workers not pinned to a core each")
     args = ap.parse_args()
     results = []
     qc = lambda n, w: bench_qc(n, w, pin=args.pin)  # noqa: E731
     for name, fn, n in (("submission", bench_submission, args.files), ("qc", qc, args.qc_runs)):
-        one, two = fn(n, 1), fn(n, 2)
+        ones, twos = [], []
+        for _ in range(args.rounds):  # alternating, so a load change from others hits both
+            ones.append(fn(n, 1))
+            twos.append(fn(n, 2))
+        one, two = statistics.median(ones), statistics.median(twos)
         results.append({"bench": "workers", "case": name, "items": n, "one_worker_s": round(one, 2),
                         "two_workers_s": round(two, 2), "speedup": round(one / two, 2)})
     lat = bench_latency(args.pings)
