@@ -243,8 +243,9 @@ def run_worker(settings, *, concurrency: int = 1, queues: Iterable[str] | None =
                 stalled_worker_timeout=heartbeat * STALLED_FACTOR, listen_notify=True,
                 fetch_job_polling_interval=max(0.05, settings.worker_poll), install_signal_handlers=False))
             log.info("worker started: queues %s, concurrency %d", ",".join(names), concurrency)
+            stopping = asyncio.create_task(stop.wait())
             try:
-                await asyncio.wait([work, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait([work, stopping], return_when=asyncio.FIRST_COMPLETED)
                 if not work.done():
                     work.cancel()  # procrastinate's graceful stop: running jobs finish, no new ones
                 try:
@@ -253,6 +254,7 @@ def run_worker(settings, *, concurrency: int = 1, queues: Iterable[str] | None =
                     pass
             finally:
                 side.cancel()
+                stopping.cancel()
 
     async def main() -> None:
         stop = asyncio.Event()

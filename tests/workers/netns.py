@@ -6,6 +6,7 @@ machine's server configuration is left as it is."""
 from __future__ import annotations
 
 import random
+import shutil
 import socket
 import subprocess
 import threading
@@ -89,6 +90,9 @@ class Namespaces:
         self.tag = uuid.uuid4().hex[:6]
         self.hosts: list[Host] = []
         self.cannot: str | None = None
+        if shutil.which("ip") is None:
+            self.cannot = "the `ip` command (iproute2) is not installed"
+            return
         net = f"10.{random.randint(64, 250)}.{random.randint(0, 255)}"
         for i in range(n):
             ns, vh, vn = f"nfdp{self.tag}{i}", f"vh{self.tag}{i}", f"vn{self.tag}{i}"
