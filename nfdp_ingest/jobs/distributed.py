@@ -73,8 +73,12 @@ def make_app(settings, *, sync: bool = False):
     (the API, the CLI); workers use the async connector."""
     import procrastinate
 
-    connector = (procrastinate.SyncPsycopgConnector if sync else procrastinate.PsycopgConnector)(
-        conninfo=conninfo(settings.db_url))
+    if sync:
+        connector = procrastinate.SyncPsycopgConnector(conninfo=conninfo(settings.db_url))
+    else:  # a worker: with PostgreSQL away, a call fails after seconds (and is waited out, see
+        # reconnect.py) instead of holding the worker — a SIGTERM then — for the pool's 30 s
+        connector = procrastinate.PsycopgConnector(conninfo=conninfo(settings.db_url), timeout=5.0,
+                                                   kwargs={"connect_timeout": 5})
     app = procrastinate.App(connector=connector)
     if not sync:  # a worker: a job's outcome is recorded even across a PostgreSQL restart
         from .reconnect import patient_job_manager
@@ -228,7 +232,7 @@ def run_worker(settings, *, concurrency: int = 1, queues: Iterable[str] | None =
         from .scheduled import add_nightly_schedule
 
         add_nightly_schedule(app, settings)
-    from .reconnect import wait_for_database
+    from .reconnect import first_line, wait_for_database
 
     lookup("ping")  # import every job module now, not during the first job
     names = list(queues) if queues else list(QUEUES)
@@ -267,7 +271,8 @@ def run_worker(settings, *, concurrency: int = 1, queues: Iterable[str] | None =
                 if not stop.is_set():  # its heartbeat or listener failed, so it stopped
                     log.warning("worker lost PostgreSQL; reconnecting")
             except Exception as exc:  # noqa: BLE001 - the database went away: wait for it
-                log.warning("worker lost PostgreSQL (%s: %s); reconnecting", type(exc).__name__, exc)
+                log.warning("worker lost PostgreSQL (%s)%s", first_line(exc),
+                            "" if stop.is_set() else "; reconnecting")
             if not stop.is_set():
                 await wait_for_database(conninfo(settings.db_url), stop)
         log.info("worker stopped")

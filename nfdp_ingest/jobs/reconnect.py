@@ -45,7 +45,7 @@ def patient_job_manager(connector):
             except Exception as exc:
                 if not connection_lost(exc):
                     raise
-                log.warning("PostgreSQL unreachable: no job fetched (%s)", _first_line(exc))
+                log.warning("PostgreSQL unreachable: no job fetched (%s)", first_line(exc))
                 await asyncio.sleep(0.5)
                 return None  # the worker polls again
 
@@ -55,7 +55,7 @@ def patient_job_manager(connector):
             except Exception as exc:
                 if not connection_lost(exc):
                     raise
-                log.warning("PostgreSQL unreachable: heartbeat skipped (%s)", _first_line(exc))
+                log.warning("PostgreSQL unreachable: heartbeat skipped (%s)", first_line(exc))
 
         async def listen_for_jobs(self, *, on_notification, queues=None):
             pause = 0.5
@@ -69,7 +69,7 @@ def patient_job_manager(connector):
                         raise
                     if time.monotonic() - began > 30:
                         pause = 0.5  # a new outage
-                    log.warning("PostgreSQL unreachable: listening again in %.1f s (%s)", pause, _first_line(exc))
+                    log.warning("PostgreSQL unreachable: listening again in %.1f s (%s)", pause, first_line(exc))
                 await asyncio.sleep(pause)
                 pause = min(5.0, pause * 2)
                 # jobs deferred while nobody listened: look for them now
@@ -78,7 +78,7 @@ def patient_job_manager(connector):
     return PatientJobManager(connector=connector)
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     while exc.__cause__ is not None:
         exc = exc.__cause__
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -62,6 +62,9 @@ class PrivatePostgres:
         """A fast restart: the server ends every connection, rolls back what was open, comes back."""
         self._ctl("restart", "-m", "fast")
 
+    def stop_server(self) -> None:
+        self._ctl("stop", "-m", "fast")
+
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@{self.listen}:{self.port}/{database}"
 

@@ -43,7 +43,7 @@ def msettings(wsettings, s3):
 
 
 def test_submission_over_three_workers_in_their_own_network_namespaces(
-        engine, msettings, workers, lab, hosts, s3, tmp_path):
+        engine, msettings, hosts, workers, lab, s3, tmp_path):  # workers stop before their hosts go
     token, owner, project = lab
     area, rows = open_area(msettings), []
     from tests.pipeline.conftest import row, write_sheet

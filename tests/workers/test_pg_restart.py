@@ -4,6 +4,7 @@ connections; the shared server on 127.0.0.1:5432 is never restarted."""
 
 from __future__ import annotations
 
+import signal
 import time
 
 import pytest
@@ -87,5 +88,13 @@ def test_postgres_restarted_under_running_workers_they_reconnect_and_finish_ever
             "ON s.job_id = d.job_id AND s.type = 'started' WHERE d.type = 'deferred' "
             "AND d.job_id = ANY(:ids)"), {"ids": [j["id"] for j in done if j["name"] != "ping"]}).scalars().all()
     assert waits and max(waits) < 30, waits  # not one waited for a poll
+
+    server.stop_server()  # SIGTERM while PostgreSQL is away still stops a worker, promptly
+    try:
+        workers.procs[0].send_signal(signal.SIGTERM)
+        assert workers.procs[0].wait(timeout=25) == 0
+        assert "worker stopped" in workers.log(0)
+    finally:
+        server.start()
     assert body["progress"]["files_done"] == 40
     assert time.monotonic() - restarted < 60
