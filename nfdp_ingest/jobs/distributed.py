@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import UsageError
+from ..errors import InfrastructureError, UsageError
 from ..registry.db import normalise_url
 from .registry import check_args, job, lookup, run_job
 
@@ -176,6 +176,10 @@ class DistributedRunner:
             return task.defer(name=name, args=args)
         except procrastinate.exceptions.AlreadyEnqueued:
             return None
+        except procrastinate.exceptions.ConnectorException as exc:  # 503 / exit 3, not a traceback
+            from .reconnect import first_line
+
+            raise InfrastructureError(f"the job queue (PostgreSQL) failed to answer: {first_line(exc)}") from exc
 
     def close(self) -> None:
         self.app.close()

@@ -91,6 +91,10 @@ def test_postgres_restarted_under_running_workers_they_reconnect_and_finish_ever
 
     server.stop_server()  # SIGTERM while PostgreSQL is away still stops a worker, promptly
     try:
+        import requests
+
+        down = requests.get(api.base + "/metrics", timeout=30)
+        assert down.status_code == 503 and "database" in down.json()["detail"], down.text
         workers.procs[0].send_signal(signal.SIGTERM)
         assert workers.procs[0].wait(timeout=25) == 0
         assert "worker stopped" in workers.log(0)
