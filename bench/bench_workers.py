@@ -1,14 +1,20 @@
 #!/usr/bin/env python
 """Jobs on workers (procrastinate on PostgreSQL), with real ``nfdp-ingest worker`` processes:
 
-    .venv/bin/python bench/bench_workers.py [--files 64] [--qc-runs 16] [--pings 100]
+    .venv/bin/python bench/bench_workers.py [--files 64] [--qc-runs 16] [--pings 100] [--rounds 1] [--no-pin]
 
   submission  POST /api/v1/submissions of a sheet of ``--files`` staged FASTQ files (local
               storage) → committed, with 1 worker and with 2 (plan, batches, commit)
   qc          ``--qc-runs`` FastQC jobs (one per run) → all done, with 1 worker and with 2
-              (target on 2 cores: >= 1.7x)
-  latency     an empty job (``ping``) enqueued while a worker idles: enqueue → start, from
-              procrastinate's own event timestamps, p50 / p99
+              (target on 2 cores: >= 1.7x). Each worker is pinned to a core of its own
+              (``--no-pin``: not), so one worker is one core: a FastQC JVM otherwise spreads
+              its JIT compiler and GC threads over both cores and one worker already uses ~1.2.
+  latency     an empty job (``ping``) enqueued while a worker idles and listens: enqueue →
+              start, from procrastinate's own event timestamps, p50 / p99. The worker is
+              warmed up first (registered, one ping done), and each ping is enqueued only
+              once the previous one has started, so neither start-up nor a backlog is counted.
+
+Timings start once every worker has registered and run a first empty job.
 
 PostgreSQL: ``NFDP_BENCH_PG_URL`` (an admin URL; default postgres@127.0.0.1:5432), one fresh
 database per measurement, dropped afterwards.
@@ -65,14 +71,48 @@ def setup(tmp: Path):
     return base, settings, db.make_engine(settings.db_url)
 
 
-def start_workers(settings, n: int, tmp: Path) -> list[subprocess.Popen]:
+def pinned(i: int):
+    """preexec_fn: the worker (and its FastQC children) on core ``i`` only."""
+    cpus = sorted(os.sched_getaffinity(0))
+    return lambda: os.sched_setaffinity(0, {cpus[i % len(cpus)]})
+
+
+def start_workers(settings, n: int, tmp: Path, *, pin: bool = False) -> list[subprocess.Popen]:
+    """``n`` workers, returned once all have registered and one empty job has run."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NFDP_")}
     env.update(NFDP_DATABASE_URL=settings.db_url, NFDP_DATA_DIR=str(settings.data_dir), NFDP_JOBS="workers",
                NFDP_THREADS="1", NFDP_JOB_BATCH_FILES=str(settings.job_batch_files), NFDP_WORKER_HEARTBEAT="1")
     procs = [subprocess.Popen([str(BIN), "worker"], env=env, stdout=open(tmp / f"w{i}.log", "w"),
-                              stderr=subprocess.STDOUT) for i in range(n)]
-    time.sleep(2.5)  # started and listening
+                              stderr=subprocess.STDOUT, preexec_fn=pinned(i) if pin else None) for i in range(n)]
+    engine = create_engine(settings.db_url)
+    try:
+        deadline = time.monotonic() + 120
+        with engine.connect() as c:
+            while c.execute(text("SELECT count(*) FROM procrastinate_workers")).scalar() < n:
+                assert time.monotonic() < deadline and all(p.poll() is None for p in procs), "workers did not start"
+                c.rollback()
+                time.sleep(0.05)
+        from nfdp_ingest.jobs.distributed import DistributedRunner
+
+        runner = DistributedRunner(settings)
+        try:
+            wait_started(engine, runner.enqueue("ping"), done=True)
+        finally:
+            runner.close()
+    finally:
+        engine.dispose()
     return procs
+
+
+def wait_started(engine, job_id: int, *, done: bool = False, timeout: float = 60) -> None:
+    wanted = ("succeeded", "failed") if done else ("doing", "succeeded", "failed")
+    deadline = time.monotonic() + timeout
+    with engine.connect() as c:
+        while c.execute(text("SELECT status::text FROM procrastinate_jobs WHERE id = :i"),
+                        {"i": job_id}).scalar() not in wanted:
+            assert time.monotonic() < deadline, f"job {job_id} did not start"
+            c.rollback()
+            time.sleep(0.002)
 
 
 def stop(procs):
@@ -143,7 +183,7 @@ def bench_submission(files: int, workers: int) -> float:
             base.drop()
 
 
-def bench_qc(runs: int, workers: int) -> float:
+def bench_qc(runs: int, workers: int, pin: bool = True) -> float:
     from nfdp_ingest.jobs.distributed import DistributedRunner
     from nfdp_ingest.jobs.qc import enqueue_fastqc
     from nfdp_ingest.pipeline.submit import submit_sheet
@@ -159,7 +199,7 @@ def bench_qc(runs: int, workers: int) -> float:
             rows = [row(f"q{i:02d}", write_fastq(tmp / "lab", f"q{i:02d}.fastq", reads=5000, mate=None,
                                                  style="plain", seed=i)) for i in range(runs)]
             submit_sheet(write_sheet(tmp / "lab" / "qc.tsv", rows), settings, project=project, show_progress=False)
-            procs = start_workers(settings, workers, tmp)
+            procs = start_workers(settings, workers, tmp, pin=pin)
             runner = DistributedRunner(settings)
             started = time.perf_counter()
             enqueue_fastqc(settings, runner, [], project)
@@ -187,16 +227,16 @@ def bench_latency(pings: int) -> dict:
         try:
             procs = start_workers(settings, 1, tmp)
             runner = DistributedRunner(settings)
+            ids = []
             for _ in range(pings):
-                runner.enqueue("ping")
-                time.sleep(0.03)
-            while statuses(engine, "ping").count("succeeded") < pings:
-                time.sleep(0.1)
+                ids.append(runner.enqueue("ping"))
+                wait_started(engine, ids[-1], done=True)
+                time.sleep(0.02)  # the worker is idle, back in LISTEN, when the next one comes
             with engine.connect() as c:
                 waits = [r[0] for r in c.execute(text(
                     "SELECT extract(epoch FROM s.at - d.at) * 1000 FROM procrastinate_events d "
                     "JOIN procrastinate_events s ON s.job_id = d.job_id AND s.type = 'started' "
-                    "WHERE d.type = 'deferred'"))]
+                    "WHERE d.type = 'deferred' AND d.job_id = ANY(:ids)"), {"ids": ids})]
             runner.close()
             stop(procs)
         finally:
@@ -215,18 +255,27 @@ def main() -> int:
     ap.add_argument("--files", type=int, default=64)
     ap.add_argument("--qc-runs", type=int, default=16)
     ap.add_argument("--pings", type=int, default=100)
+    ap.add_argument("--rounds", type=int, default=1, help="1-then-2-worker rounds; medians reported")
+    ap.add_argument("--no-pin", dest="pin", action="store_false", help="QC: workers not pinned to a core each")
     args = ap.parse_args()
     results = []
-    for name, fn, n in (("submission", bench_submission, args.files), ("qc", bench_qc, args.qc_runs)):
-        one, two = fn(n, 1), fn(n, 2)
+    qc = lambda n, w: bench_qc(n, w, pin=args.pin)  # noqa: E731
+    for name, fn, n in (("submission", bench_submission, args.files), ("qc", qc, args.qc_runs)):
+        ones, twos = [], []
+        for _ in range(args.rounds):  # alternating, so a load change from others hits both
+            ones.append(fn(n, 1))
+            twos.append(fn(n, 2))
+        one, two = statistics.median(ones), statistics.median(twos)
         results.append({"bench": "workers", "case": name, "items": n, "one_worker_s": round(one, 2),
                         "two_workers_s": round(two, 2), "speedup": round(one / two, 2)})
     lat = bench_latency(args.pings)
     results.append({"bench": "workers", "case": "enqueue_to_start", **lat})
+    results.append({"bench": "workers", "case": "load_average_1_5_15", "load": [round(x, 2) for x in os.getloadavg()]})
     print(f"{'case':<18}{'items':>6}{'1 worker s':>12}{'2 workers s':>13}{'speedup':>9}")
     for r in results[:2]:
         print(f"{r['case']:<18}{r['items']:>6}{r['one_worker_s']:>12}{r['two_workers_s']:>13}{r['speedup']:>9}")
     print(f"enqueue → start of an empty job: p50 {lat['p50_ms']} ms, p99 {lat['p99_ms']} ms ({lat['n']} jobs)")
+    print("load average at the end (1, 5, 15 min):", results[-1]["load"])
     for r in results:
         print(json.dumps(r))
     return 0

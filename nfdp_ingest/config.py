@@ -126,6 +126,7 @@ class Settings:
     job_attempts: int = 3  # tries of a job on workers before it ends failed
     job_batch_files: int = 16  # files per batch job of a submission on workers
     worker_heartbeat: float = 10.0  # seconds between a worker's heartbeats; dead after 3 missed
+    worker_poll: float = 1.0  # seconds between a worker's fallback polls (jobs start on NOTIFY)
     nightly_schedule: str | None = None  # cron: the nightly scan as a periodic task on workers
     nightly_inbox: Path | None = None  # the inbox that periodic scan reads (a folder every worker sees)
     nightly_settle: float = 600.0  # seconds a sheet must be left alone before the periodic scan takes it
@@ -190,6 +191,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         job_attempts=max(1, _int(env.get("NFDP_JOB_ATTEMPTS"), "NFDP_JOB_ATTEMPTS", 3)),
         job_batch_files=max(1, _int(env.get("NFDP_JOB_BATCH_FILES"), "NFDP_JOB_BATCH_FILES", 16)),
         worker_heartbeat=_float(env.get("NFDP_WORKER_HEARTBEAT"), "NFDP_WORKER_HEARTBEAT", 10.0),
+        worker_poll=_float(env.get("NFDP_WORKER_POLL"), "NFDP_WORKER_POLL", 1.0),
         nightly_schedule=env.get("NFDP_NIGHTLY_SCHEDULE") or None,
         nightly_inbox=Path(env["NFDP_NIGHTLY_INBOX"]) if env.get("NFDP_NIGHTLY_INBOX") else None,
         nightly_settle=_float(env.get("NFDP_NIGHTLY_SETTLE"), "NFDP_NIGHTLY_SETTLE", 600.0),

@@ -1,8 +1,8 @@
-"""/api/v1/health and /api/v1/openapi.json"""
+"""/api/v1/health, /api/v1/metrics and /api/v1/openapi.json"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint, Response, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import NfdpError
@@ -45,6 +45,16 @@ def health():
         body["detail"] = " and ".join(problems) + " unavailable"
         return json_response(body, 503)
     return json_response(body)
+
+
+@bp.get("/metrics")
+@spec.doc("meta", op="metrics", errors={503: "Database unreachable"})
+def metrics():
+    """Submissions by status and, with workers, jobs by queue and state (Prometheus text format)"""
+    from .metrics import render
+
+    # a database that fails to answer: 503 {"detail": …} from the app's SQLAlchemyError handler
+    return Response(render(state().read_engine), mimetype="text/plain", content_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 @bp.get("/openapi.json")

@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 from collections.abc import Iterable
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import UsageError
+from ..errors import InfrastructureError, UsageError
 from ..registry.db import normalise_url
 from .registry import check_args, job, lookup, run_job
 
@@ -34,8 +35,13 @@ STALLED_FACTOR = 3  # heartbeats missed before a worker counts as dead
 
 
 @job("ping")
-def ping(settings) -> str:
-    """An empty job: what a job costs from enqueue to start (bench_workers.py)."""
+def ping(settings, seconds: float = 0.0) -> str:
+    """An empty job: what a job costs from enqueue to start (bench_workers.py); ``seconds``
+    (at most 60): a job that takes that long, to see what happens to running jobs."""
+    if seconds:
+        import time
+
+        time.sleep(min(60.0, max(0.0, float(seconds))))
     return "pong"
 
 
@@ -67,21 +73,30 @@ def make_app(settings, *, sync: bool = False):
     (the API, the CLI); workers use the async connector."""
     import procrastinate
 
-    connector = (procrastinate.SyncPsycopgConnector if sync else procrastinate.PsycopgConnector)(
-        conninfo=conninfo(settings.db_url))
+    if sync:
+        connector = procrastinate.SyncPsycopgConnector(conninfo=conninfo(settings.db_url))
+    else:  # a worker: with PostgreSQL away, a call fails after seconds (and is waited out, see
+        # reconnect.py) instead of holding the worker — a SIGTERM then — for the pool's 30 s
+        connector = procrastinate.PsycopgConnector(conninfo=conninfo(settings.db_url), timeout=5.0,
+                                                   kwargs={"connect_timeout": 5})
     app = procrastinate.App(connector=connector)
+    if not sync:  # a worker: a job's outcome is recorded even across a PostgreSQL restart
+        from .reconnect import patient_job_manager
+
+        app.job_manager = patient_job_manager(connector)
     retry = procrastinate.RetryStrategy(max_attempts=max(0, settings.job_attempts - 1), wait=1)
 
     @app.task(name=TASK, pass_context=True, retry=retry, queue="submissions")
     def run(context, name: str, args: dict):
-        return dispatch(settings, name, args, attempt=context.job.attempts + 1)
+        return dispatch(settings, name, args, attempt=context.job.attempts + 1, job_id=context.job.id)
 
     return app
 
 
-def dispatch(settings, name: str, args: dict, *, attempt: int):
+def dispatch(settings, name: str, args: dict, *, attempt: int, job_id: int | None = None):
     """Run one job; on its last allowed attempt, a failure is recorded on what it worked for."""
-    log.info("job %s %s started (attempt %d of %d)", name, brief(args), attempt, settings.job_attempts)
+    log.info("job %s %s started (queue job %s, attempt %d of %d)", name, brief(args), job_id, attempt,
+             settings.job_attempts)
     try:
         return run_job(settings, name, args)
     except Exception as exc:
@@ -161,6 +176,10 @@ class DistributedRunner:
             return task.defer(name=name, args=args)
         except procrastinate.exceptions.AlreadyEnqueued:
             return None
+        except procrastinate.exceptions.ConnectorException as exc:  # 503 / exit 3, not a traceback
+            from .reconnect import first_line
+
+            raise InfrastructureError(f"the job queue (PostgreSQL) failed to answer: {first_line(exc)}") from exc
 
     def close(self) -> None:
         self.app.close()
@@ -207,7 +226,9 @@ async def retry_stalled(app, heartbeat: float) -> None:
 
 
 def run_worker(settings, *, concurrency: int = 1, queues: Iterable[str] | None = None) -> None:
-    """Run jobs until SIGTERM/SIGINT (the current jobs finish first)."""
+    """Run jobs until SIGTERM/SIGINT (the current jobs finish first). When PostgreSQL goes
+    away (restarted, failed over), procrastinate's worker stops — its heartbeat or listener
+    fails, or fetching a job does: this waits for the database and starts it again."""
     conninfo(settings.db_url)  # WorkersNeedPostgres before anything starts
     app = make_app(settings)
     heartbeat = max(0.2, settings.worker_heartbeat)
@@ -215,18 +236,50 @@ def run_worker(settings, *, concurrency: int = 1, queues: Iterable[str] | None =
         from .scheduled import add_nightly_schedule
 
         add_nightly_schedule(app, settings)
+    from .reconnect import first_line, wait_for_database
 
-    async def main() -> None:
+    lookup("ping")  # import every job module now, not during the first job
+    names = list(queues) if queues else list(QUEUES)
+
+    # Jobs start on LISTEN/NOTIFY; polling (NFDP_WORKER_POLL) is the safety net for a
+    # notification procrastinate drops (one that arrives while a fetch is in flight).
+    async def one_run(stop: asyncio.Event) -> None:
         async with app.open_async():
             side = asyncio.create_task(retry_stalled(app, heartbeat))
-            log.info("worker started: queues %s, concurrency %d", ",".join(queues or QUEUES), concurrency)
+            work = asyncio.create_task(app.run_worker_async(
+                queues=names, concurrency=max(1, concurrency), update_heartbeat_interval=heartbeat,
+                stalled_worker_timeout=heartbeat * STALLED_FACTOR, listen_notify=True,
+                fetch_job_polling_interval=max(0.05, settings.worker_poll), install_signal_handlers=False))
+            log.info("worker started: queues %s, concurrency %d", ",".join(names), concurrency)
+            stopping = asyncio.create_task(stop.wait())
             try:
-                await app.run_worker_async(
-                    queues=list(queues) if queues else list(QUEUES), concurrency=max(1, concurrency),
-                    update_heartbeat_interval=heartbeat, stalled_worker_timeout=heartbeat * STALLED_FACTOR,
-                    fetch_job_polling_interval=5.0, install_signal_handlers=True)
+                await asyncio.wait([work, stopping], return_when=asyncio.FIRST_COMPLETED)
+                if not work.done():
+                    work.cancel()  # procrastinate's graceful stop: running jobs finish, no new ones
+                try:
+                    await work
+                except asyncio.CancelledError:
+                    pass
             finally:
                 side.cancel()
+                stopping.cancel()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        while not stop.is_set():
+            try:
+                await one_run(stop)
+                if not stop.is_set():  # its heartbeat or listener failed, so it stopped
+                    log.warning("worker lost PostgreSQL; reconnecting")
+            except Exception as exc:  # noqa: BLE001 - the database went away: wait for it
+                log.warning("worker lost PostgreSQL (%s)%s", first_line(exc),
+                            "" if stop.is_set() else "; reconnecting")
+            if not stop.is_set():
+                await wait_for_database(conninfo(settings.db_url), stop)
         log.info("worker stopped")
 
     asyncio.run(main())
+

@@ -67,3 +67,21 @@ def counts(engine) -> dict[str, int] | None:
             return None
         rows = dict(conn.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status")).all())
     return {state: int(rows.get(state, 0)) for state in STATES}
+
+
+
+def queue_counts(engine) -> dict | None:
+    """``{"jobs": [(queue, state, n)…], "workers": n}``: every queue and state, zeros
+    included, and the registered workers; None where there is no queue."""
+    if engine.dialect.name != "postgresql":
+        return None
+    from .distributed import QUEUES
+
+    with engine.connect() as conn:
+        if not conn.execute(text("SELECT to_regclass('procrastinate_jobs') IS NOT NULL")).scalar():
+            return None
+        rows = {(q, s): int(n) for q, s, n in conn.execute(text(
+            "SELECT queue_name, status::text, count(*) FROM procrastinate_jobs GROUP BY queue_name, status"))}
+        workers = int(conn.execute(text("SELECT count(*) FROM procrastinate_workers")).scalar())
+    queues = sorted(set(QUEUES) | {q for q, _ in rows})
+    return {"jobs": [(q, s, rows.get((q, s), 0)) for q in queues for s in STATES], "workers": workers}

@@ -75,11 +75,12 @@ class Workers:
         self.settings, self.folder = settings, folder
         self.procs: list[subprocess.Popen] = []
 
-    def start(self, n: int = 1, *args: str, **env) -> list[subprocess.Popen]:
+    def start(self, n: int = 1, *args: str, prefix: tuple[str, ...] = (), **env) -> list[subprocess.Popen]:
+        """``prefix``: a command the worker runs under (``ip netns exec NS``)."""
         started = []
         for _ in range(n):
             log = open(self.folder / f"worker{len(self.procs)}.log", "w")
-            proc = subprocess.Popen([str(VENV_BIN / "nfdp-ingest"), "worker", *args],
+            proc = subprocess.Popen([*prefix, str(VENV_BIN / "nfdp-ingest"), "worker", *args],
                                     env=worker_env(self.settings, **env), stdout=log, stderr=subprocess.STDOUT,
                                     cwd=REPO)
             log.close()
