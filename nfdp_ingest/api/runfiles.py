@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Blueprint, redirect, send_file
 
 from ..export import lookup
+from ..export.names import base_name
 from . import spec
 from .access import viewer
 from .common import ApiError, state
@@ -18,10 +19,6 @@ bp = Blueprint("runfiles", __name__)
 
 MIME = {".gz": "application/gzip", ".bam": "application/octet-stream", ".cram": "application/octet-stream",
         ".vcf": "text/plain", ".fastq": "text/plain", ".fq": "text/plain"}
-
-
-def base_name(filename: str) -> str:
-    return (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def run_file(accession: str, filename: str):

@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy.engine import Connection
 
 from ..registry.visibility import ANONYMOUS, Viewer
 from . import lookup
+from .names import files_url
 
 DRS_VERSION = "1.2.0"
 CHECKSUM_TYPES = (("md5", "checksum_md5", "md5"), ("sha-256", "checksum_sha256", "sha256"))
@@ -40,11 +40,6 @@ def mime_type(filename: str, file_type: str) -> str:
     if name.endswith(".gz"):
         return "application/gzip"
     return {"FASTQ": "text/plain", "VCF": "text/plain"}.get((file_type or "").upper(), "application/octet-stream")
-
-
-def files_url(base_url: str, accession: str, filename: str) -> str:
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    return f"{base_url.rstrip('/')}/api/v1/runs/{accession}/files/{quote(name, safe='')}"
 
 
 def run_object(row: Mapping[str, Any], host: str, storage_mode: str) -> dict[str, Any]:

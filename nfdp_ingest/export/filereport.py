@@ -17,11 +17,11 @@ from sqlalchemy.engine import Engine
 
 from ..registry import queries
 from ..registry.visibility import ANONYMOUS, Viewer
+from .names import API_PREFIX  # download_url points under it
 
 FIELDS = queries.FILEREPORT_FIELDS
 FORMATS = ("json", "tsv")
 CHUNK = 64 * 1024
-API_PREFIX = "/api/v1"  # where the API is mounted (api/app.py); download_url points under it
 
 
 def parse_fields(raw: str | None) -> tuple[str, ...]:

@@ -10,10 +10,10 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from ..export.names import files_url
 from .client import Client, Transient
 
 CHUNK = 1024 * 1024
@@ -30,7 +30,7 @@ class FileJob:
     sha256: str
 
     def url(self, server: str) -> str:
-        return f"{server}/api/v1/runs/{self.run}/files/{quote(self.filename, safe='')}"
+        return files_url(server, self.run, self.filename)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, request
 
+from ..export.names import base_name
 from ..progress import human_bytes
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
@@ -45,11 +46,6 @@ def thousands(n) -> str:
     return f"{n:,}" if isinstance(n, int) else str(n)
 
 
-@bp.app_template_filter("basename")
-def basename(name: str | None) -> str:
-    return (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-
-
 @bp.app_template_filter("pagearg")
 def pagearg(args: dict, name: str, page: int) -> str:
     """The query string of this page with ``name`` set to ``page`` (other tables keep theirs)."""
@@ -59,6 +55,9 @@ def pagearg(args: dict, name: str, page: int) -> str:
 @bp.app_template_filter("human_bytes")
 def _human_bytes(n) -> str:
     return human_bytes(n) if isinstance(n, int | float) else "—"
+
+
+bp.add_app_template_filter(base_name, "basename")
 
 
 def register(app: Flask) -> None:

@@ -7,6 +7,7 @@ not see raises ``queries.UnknownAccession``, as in the API.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from ..api.serializers import iso, report_url
 from ..ena.state import summary as ena_summary
+from ..export.names import files_url
 from ..export.samplesheets import PIPELINES
 from ..registry import overview, queries
 from ..registry import search as registry_search
@@ -64,11 +66,15 @@ def search(conn: Connection, viewer: Viewer, q: str, kinds: tuple[str, ...], pag
     return {"hits": hits, "pages": pages(total, page, "results"), "capped": not exact}
 
 
+def _run_rows(conn: Connection, rows: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A page of run records with their latest QC status and download link."""
+    qc = overview.latest_qc(conn, [r["id"] for r in rows])
+    return [{**_dict(r), "qc": qc.get(r["id"]), "download": download_url(r)} for r in rows]
+
+
 def _runs(conn: Connection, filters: dict, viewer: Viewer, page: int) -> dict:
     rows, total = queries.list_page(conn, "runs", filters, page, PER_PAGE, viewer=viewer)
-    qc = overview.latest_qc(conn, [r["id"] for r in rows])
-    runs = [{**_dict(r), "qc": qc.get(r["id"]), "download": download_url(r)} for r in rows]
-    return {"rows": runs, "pages": pages(total, page, "runs")}
+    return {"rows": _run_rows(conn, rows), "pages": pages(total, page, "runs")}
 
 
 def project(conn: Connection, viewer: Viewer, accession: str, samples_page: int, runs_page: int) -> dict:
@@ -81,7 +87,6 @@ def project(conn: Connection, viewer: Viewer, accession: str, samples_page: int,
     experiments = overview.experiments_of(conn, [s["id"] for s in samples])
     runs_pages = pages(counts["runs"], runs_page, "runs")  # checked before the walk
     runs = overview.project_runs_page(conn, record["id"], runs_page, PER_PAGE, counts["runs"])
-    qc = overview.latest_qc(conn, [r["id"] for r in runs])
     ena = None
     if record["ena_accession"] or overview.brokered(conn, record["id"]):  # counting costs a pass
         found = ena_summary(conn, accession)
@@ -92,8 +97,7 @@ def project(conn: Connection, viewer: Viewer, accession: str, samples_page: int,
         "counts": counts,
         "samples": [{**_dict(s), "experiments": [_dict(e) for e in experiments[s["id"]]]} for s in samples],
         "samples_pages": pages(total_samples, samples_page, "samples"),
-        "runs": {"rows": [{**_dict(r), "qc": qc.get(r["id"]), "download": download_url(r)} for r in runs],
-                 "pages": runs_pages},
+        "runs": {"rows": _run_rows(conn, runs), "pages": runs_pages},
         "pipelines": list(PIPELINES),
         "ena": ena,
     }
@@ -124,8 +128,7 @@ def run(conn: Connection, viewer: Viewer, accession: str) -> dict:
 def download_url(run: Mapping[str, Any]) -> str:
     """The run's file under its own name (api/runfiles.py): the file itself locally, a
     presigned redirect in MinIO mode."""
-    name = (run["filename"] or "").replace("\\", "/").rsplit("/", 1)[-1]
-    return f"/api/v1/runs/{run['accession']}/files/{name}"
+    return files_url("", run["accession"], run["filename"])
 
 
 def nightly(summaries: list[dict], hidden_accessions: frozenset[str]) -> list[dict]:
@@ -136,9 +139,7 @@ def nightly(summaries: list[dict], hidden_accessions: frozenset[str]) -> list[di
         sheets = [x for x in s.get("sheets") or [] if x.get("project") not in hidden_accessions]
         created = {k: sum((x.get("created") or {}).get(k, 0) for x in sheets)
                    for k in ("samples", "experiments", "runs")}
-        statuses: dict[str, int] = {}
-        for x in sheets:
-            statuses[x.get("status", "?")] = statuses.get(x.get("status", "?"), 0) + 1
+        statuses = dict(Counter(x.get("status", "?") for x in sheets))
         out.append({**s, "sheets": sheets, "created": created, "statuses": statuses,
                     "bytes": sum(x.get("bytes") or 0 for x in sheets),
                     "withheld": len(s.get("sheets") or []) - len(sheets)})

@@ -55,13 +55,10 @@ def project_runs_page(conn: Connection, project_id: int, page: int, per_page: in
     offset = (page - 1) * per_page
     if offset >= total:
         return []
-    limit = min(per_page, total - offset)
-    ids = select(Run.id).where(_project_runs(project_id))
-    if offset + limit / 2 <= total / 2:
-        ids = ids.order_by(Run.experiment_id, Run.id).limit(limit).offset(offset)
-    else:
-        ids = ids.order_by(Run.experiment_id.desc(), Run.id.desc()).limit(limit).offset(total - offset - limit)
-    found = conn.execute(ids).scalars().all()
+    found = queries.walk_ids(
+        conn, select(Run.id).where(_project_runs(project_id)),
+        lambda descending: (Run.experiment_id.desc(), Run.id.desc()) if descending else (Run.experiment_id, Run.id),
+        offset, min(per_page, total - offset), total)
     if not found:
         return []
     return list(conn.execute(queries.RESOURCES["runs"].record().where(Run.id.in_(found))

@@ -8,7 +8,8 @@ fails. ``nf_cast`` mirrors that cast; ``sheet_id`` makes an id that survives it.
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
+
+from ..names import base_name, files_url
 
 _INT = re.compile(r"^-?\d+$")
 _NUM = re.compile(r"^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?$")
@@ -87,6 +88,5 @@ class Refs:
             return f"s3://{path}" if "/" in path and not GLOB.search(path) else None
         if self.mode == "local":
             return path if path.startswith("/") and not GLOB.search(path) else None
-        name = (run["filename"] or "").replace("\\", "/").rsplit("/", 1)[-1]
-        return f"{self.base}/api/v1/runs/{run['accession']}/files/{quote(name, safe='')}" if name else None
+        return files_url(self.base, run["accession"], run["filename"]) if base_name(run["filename"]) else None
 
