@@ -33,6 +33,7 @@ import tempfile
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -71,6 +72,23 @@ def setup(tmp: Path):
     return base, settings, db.make_engine(settings.db_url)
 
 
+@contextmanager
+def bench_db():
+    """(scratch folder, settings, engine, running) on a database of its own; the workers the
+    block starts (added to ``running``) are stopped and the database dropped, also when a
+    bench fails (a worker left running would wait for its dropped database for ever)."""
+    with tempfile.TemporaryDirectory() as t:
+        tmp = Path(t)
+        base, settings, engine = setup(tmp)
+        running: list[subprocess.Popen] = []
+        try:
+            yield tmp, settings, engine, running
+        finally:
+            stop([p for p in running if p.poll() is None])
+            engine.dispose()
+            base.drop()
+
+
 def pinned(i: int):
     """preexec_fn: the worker (and its FastQC children) on core ``i`` only."""
     cpus = sorted(os.sched_getaffinity(0))
@@ -86,22 +104,30 @@ def start_workers(settings, n: int, tmp: Path, *, pin: bool = False) -> list[sub
                               stderr=subprocess.STDOUT, preexec_fn=pinned(i) if pin else None) for i in range(n)]
     engine = create_engine(settings.db_url)
     try:
-        deadline = time.monotonic() + 120
-        with engine.connect() as c:
-            while c.execute(text("SELECT count(*) FROM procrastinate_workers")).scalar() < n:
-                assert time.monotonic() < deadline and all(p.poll() is None for p in procs), "workers did not start"
-                c.rollback()
-                time.sleep(0.05)
-        from nfdp_ingest.jobs.distributed import DistributedRunner
-
-        runner = DistributedRunner(settings)
-        try:
-            wait_started(engine, runner.enqueue("ping"), done=True)
-        finally:
-            runner.close()
+        _wait_ready(engine, settings, procs, n)
+    except BaseException:
+        stop([p for p in procs if p.poll() is None])
+        raise
     finally:
         engine.dispose()
     return procs
+
+
+def _wait_ready(engine, settings, procs, n: int) -> None:
+    """Until ``n`` workers have registered and one of them has run an empty job."""
+    from nfdp_ingest.jobs.distributed import DistributedRunner
+
+    deadline = time.monotonic() + 120
+    with engine.connect() as c:
+        while c.execute(text("SELECT count(*) FROM procrastinate_workers")).scalar() < n:
+            assert time.monotonic() < deadline and all(p.poll() is None for p in procs), "workers did not start"
+            c.rollback()
+            time.sleep(0.05)
+    runner = DistributedRunner(settings)
+    try:
+        wait_started(engine, runner.enqueue("ping"), done=True)
+    finally:
+        runner.close()
 
 
 def wait_started(engine, job_id: int, *, done: bool = False, timeout: float = 60) -> None:
@@ -140,47 +166,40 @@ def bench_submission(files: int, workers: int) -> float:
     from tests.fixtures_files import write_fastq
     from tests.pipeline.conftest import row, write_sheet
 
-    with tempfile.TemporaryDirectory() as t:
-        tmp = Path(t)
-        base, settings, engine = setup(tmp)
-        try:
-            with db.transaction(engine) as s:
-                token = tokens.create(s, "bench")
-            with db.transaction(engine) as s:
-                owner = tokens.verify(s, token).id
-            project = create_project(engine, "bench")["accession"]
-            area, rows = LocalArea(settings.staging_path), []
-            for i in range(files):
-                f = write_fastq(tmp / "lab", f"b{i:03d}.fastq", reads=2000, mate=None, style="plain", seed=i)
-                with open(f, "rb") as fh:
-                    stage(engine, area, owner, f.filename, fh, length=None, declared_md5=None)
-                rows.append(row(f"b{i:03d}", f))
-            sheet = write_sheet(tmp / "sheet.tsv", rows)
-            procs = start_workers(settings, workers, tmp)
-            runner = DistributedRunner(settings)
-            server = make_server("127.0.0.1", 0, create_app(settings, runner=runner), threaded=True)
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-            import requests
+    with bench_db() as (tmp, settings, engine, running):
+        with db.transaction(engine) as s:
+            token = tokens.create(s, "bench")
+        with db.transaction(engine) as s:
+            owner = tokens.verify(s, token).id
+        project = create_project(engine, "bench")["accession"]
+        area, rows = LocalArea(settings.staging_path), []
+        for i in range(files):
+            f = write_fastq(tmp / "lab", f"b{i:03d}.fastq", reads=2000, mate=None, style="plain", seed=i)
+            with open(f, "rb") as fh:
+                stage(engine, area, owner, f.filename, fh, length=None, declared_md5=None)
+            rows.append(row(f"b{i:03d}", f))
+        sheet = write_sheet(tmp / "sheet.tsv", rows)
+        running += start_workers(settings, workers, tmp)
+        runner = DistributedRunner(settings)
+        server = make_server("127.0.0.1", 0, create_app(settings, runner=runner), threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        import requests
 
-            url = f"http://127.0.0.1:{server.server_port}/api/v1/submissions/"
-            started = time.perf_counter()
-            with open(sheet, "rb") as fh:
-                acc = requests.post(url, headers={"Authorization": f"Bearer {token}"}, data={"project": project},
-                                    files={"sheet": ("sheet.tsv", fh)}, timeout=60).json()["accession"]
-            while True:
-                body = requests.get(url + acc, headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
-                if body["status"] in ("committed", "failed"):
-                    break
-                time.sleep(0.05)
-            seconds = time.perf_counter() - started
-            assert body["status"] == "committed", body
-            server.shutdown()
-            runner.close()
-            stop(procs)
-            return seconds
-        finally:
-            engine.dispose()
-            base.drop()
+        url = f"http://127.0.0.1:{server.server_port}/api/v1/submissions/"
+        started = time.perf_counter()
+        with open(sheet, "rb") as fh:
+            acc = requests.post(url, headers={"Authorization": f"Bearer {token}"}, data={"project": project},
+                                files={"sheet": ("sheet.tsv", fh)}, timeout=60).json()["accession"]
+        while True:
+            body = requests.get(url + acc, headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+            if body["status"] in ("committed", "failed"):
+                break
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        assert body["status"] == "committed", body
+        server.shutdown()
+        runner.close()
+        return seconds
 
 
 def bench_qc(runs: int, workers: int, pin: bool = True) -> float:
@@ -191,57 +210,43 @@ def bench_qc(runs: int, workers: int, pin: bool = True) -> float:
     from tests.fixtures_files import write_fastq
     from tests.pipeline.conftest import row, write_sheet
 
-    with tempfile.TemporaryDirectory() as t:
-        tmp = Path(t)
-        base, settings, engine = setup(tmp)
-        try:
-            project = create_project(engine, "bench")["accession"]
-            rows = [row(f"q{i:02d}", write_fastq(tmp / "lab", f"q{i:02d}.fastq", reads=5000, mate=None,
-                                                 style="plain", seed=i)) for i in range(runs)]
-            submit_sheet(write_sheet(tmp / "lab" / "qc.tsv", rows), settings, project=project, show_progress=False)
-            procs = start_workers(settings, workers, tmp, pin=pin)
-            runner = DistributedRunner(settings)
-            started = time.perf_counter()
-            enqueue_fastqc(settings, runner, [], project)
-            while True:
-                st = statuses(engine, "qc-run")
-                if len(st) == runs and all(s in ("succeeded", "failed") for s in st):
-                    break
-                time.sleep(0.1)
-            seconds = time.perf_counter() - started
-            assert st == ["succeeded"] * runs, st
-            runner.close()
-            stop(procs)
-            return seconds
-        finally:
-            engine.dispose()
-            base.drop()
+    with bench_db() as (tmp, settings, engine, running):
+        project = create_project(engine, "bench")["accession"]
+        rows = [row(f"q{i:02d}", write_fastq(tmp / "lab", f"q{i:02d}.fastq", reads=5000, mate=None,
+                                             style="plain", seed=i)) for i in range(runs)]
+        submit_sheet(write_sheet(tmp / "lab" / "qc.tsv", rows), settings, project=project, show_progress=False)
+        running += start_workers(settings, workers, tmp, pin=pin)
+        runner = DistributedRunner(settings)
+        started = time.perf_counter()
+        enqueue_fastqc(settings, runner, [], project)
+        while True:
+            st = statuses(engine, "qc-run")
+            if len(st) == runs and all(s in ("succeeded", "failed") for s in st):
+                break
+            time.sleep(0.1)
+        seconds = time.perf_counter() - started
+        assert st == ["succeeded"] * runs, st
+        runner.close()
+        return seconds
 
 
 def bench_latency(pings: int) -> dict:
     from nfdp_ingest.jobs.distributed import DistributedRunner
 
-    with tempfile.TemporaryDirectory() as t:
-        tmp = Path(t)
-        base, settings, engine = setup(tmp)
-        try:
-            procs = start_workers(settings, 1, tmp)
-            runner = DistributedRunner(settings)
-            ids = []
-            for _ in range(pings):
-                ids.append(runner.enqueue("ping"))
-                wait_started(engine, ids[-1], done=True)
-                time.sleep(0.02)  # the worker is idle, back in LISTEN, when the next one comes
-            with engine.connect() as c:
-                waits = [r[0] for r in c.execute(text(
-                    "SELECT extract(epoch FROM s.at - d.at) * 1000 FROM procrastinate_events d "
-                    "JOIN procrastinate_events s ON s.job_id = d.job_id AND s.type = 'started' "
-                    "WHERE d.type = 'deferred' AND d.job_id = ANY(:ids)"), {"ids": ids})]
-            runner.close()
-            stop(procs)
-        finally:
-            engine.dispose()
-            base.drop()
+    with bench_db() as (tmp, settings, engine, running):
+        running += start_workers(settings, 1, tmp)
+        runner = DistributedRunner(settings)
+        ids = []
+        for _ in range(pings):
+            ids.append(runner.enqueue("ping"))
+            wait_started(engine, ids[-1], done=True)
+            time.sleep(0.02)  # the worker is idle, back in LISTEN, when the next one comes
+        with engine.connect() as c:
+            waits = [r[0] for r in c.execute(text(
+                "SELECT extract(epoch FROM s.at - d.at) * 1000 FROM procrastinate_events d "
+                "JOIN procrastinate_events s ON s.job_id = d.job_id AND s.type = 'started' "
+                "WHERE d.type = 'deferred' AND d.job_id = ANY(:ids)"), {"ids": ids})]
+        runner.close()
     waits = sorted(float(w) for w in waits)
     return {"p50_ms": round(statistics.median(waits), 1), "p99_ms": round(waits[int(0.99 * (len(waits) - 1))], 1),
             "n": len(waits)}
