@@ -59,15 +59,14 @@ def cancel(settings, job_id: int) -> dict:
 
 
 def counts(engine) -> dict[str, int] | None:
-    """Jobs per state, or None where there is no queue (SQLite, no schema)."""
-    if engine.dialect.name != "postgresql":
+    """Jobs per state over every queue, or None where there is no queue (SQLite, no schema)."""
+    queue = queue_counts(engine)
+    if queue is None:
         return None
-    with engine.connect() as conn:
-        if not conn.execute(text("SELECT to_regclass('procrastinate_jobs') IS NOT NULL")).scalar():
-            return None
-        rows = dict(conn.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status")).all())
-    return {state: int(rows.get(state, 0)) for state in STATES}
-
+    totals = dict.fromkeys(STATES, 0)
+    for _queue, state, n in queue["jobs"]:
+        totals[state] += n
+    return totals
 
 
 def queue_counts(engine) -> dict | None:
